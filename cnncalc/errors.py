@@ -1,0 +1,75 @@
+"""The one exception family cnncalc raises.
+
+Every error carries its fields, so a caller (the CLI, batch mode, a test) can
+read them without parsing text; ``str(error)`` reads as what was given, what
+was expected, and the fix. Only the CLI turns them into a line on stderr and
+an exit code.
+"""
+
+from __future__ import annotations
+
+
+class CnnCalcError(Exception):
+    """Base of every error cnncalc raises on purpose."""
+
+    exit_code: int = 2
+
+    def describe(self, option_prefix: str = "") -> str:
+        """The one-line message; ``option_prefix`` ("--") names CLI options."""
+        return str(self)
+
+
+class InvalidParameter(CnnCalcError):
+    """A value the geometry or torch cannot accept (exit code 2).
+
+    >>> e = InvalidParameter("s", "0", "a stride of at least 1", "use --s 1 or more")
+    >>> e.describe("--")
+    '--s got 0, expected a stride of at least 1: use --s 1 or more'
+    """
+
+    exit_code = 2
+
+    def __init__(self, param: str, value: object, expected: str, fix: str = "") -> None:
+        self.param = param
+        self.value = value
+        self.expected = expected
+        self.fix = fix
+        super().__init__(self.describe())
+
+    def describe(self, option_prefix: str = "") -> str:
+        line = f"{option_prefix}{self.param} got {self.value}, expected {self.expected}"
+        return f"{line}: {self.fix}" if self.fix else line
+
+
+class ExpectationNotMet(CnnCalcError):
+    """The computed output differs from what ``--expect`` asked for (exit code 1)."""
+
+    exit_code = 1
+
+    def __init__(self, expected: tuple[int, ...], got: tuple[int, ...]) -> None:
+        self.expected = expected
+        self.got = got
+        super().__init__(self.describe())
+
+    def describe(self, option_prefix: str = "") -> str:
+        want = "x".join(map(str, self.expected))
+        have = "x".join(map(str, self.got))
+        return f"{option_prefix}expect {want} not met: the output is {have}"
+
+
+class TorchDisagreement(CnnCalcError):
+    """cnncalc's answer differs from the torch layer's (exit code 3): a cnncalc bug."""
+
+    exit_code = 3
+
+    def __init__(self, field: str, ours: object, theirs: object) -> None:
+        self.field = field
+        self.ours = ours
+        self.theirs = theirs
+        super().__init__(self.describe())
+
+    def describe(self, option_prefix: str = "") -> str:
+        return (
+            f"cnncalc and torch disagree on {self.field}: cnncalc says {self.ours}, "
+            f"torch says {self.theirs}; this is a bug in cnncalc, please report it"
+        )

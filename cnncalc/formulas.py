@@ -1,0 +1,182 @@
+"""The worked formulas of each calculator, as text with the numbers filled in.
+
+Kept apart from the arithmetic (which returns numbers only) and from the
+table layout (which only places these strings).
+"""
+
+from __future__ import annotations
+
+from .conv import AxisGeometry, ConvGeometry
+
+# What an axis's cells are called in prose: rows along H, columns along W.
+CELL_NAMES = {"W": "columns", "H": "rows", "Z": "planes"}
+
+
+def plural(n: int, word: str) -> str:
+    """``plural(1, "columns")`` → ``"1 column"``."""
+    return f"{n} {word if n != 1 else word.rstrip('s')}"
+
+
+def padding_term(axis: AxisGeometry) -> str:
+    if axis.pad_before == axis.pad_after:
+        return f"2·{axis.pad_before}"
+    return f"{axis.pad_before} + {axis.pad_after}"
+
+
+def axis_formula(axis: AxisGeometry, transposed: bool) -> tuple[str, str]:
+    """(symbolic, filled) output-size formula along one axis."""
+    if transposed:
+        pad = f"2·{axis.pad_before}"
+        return (
+            "(W − 1)·S − 2P + d·(F − 1) + output_padding + 1",
+            f"({axis.size} − 1)·{axis.stride} − {pad} + {axis.dilation}·({axis.kernel} − 1)"
+            f" + {axis.output_padding} + 1 = {axis.output}",
+        )
+    pad = padding_term(axis)
+    if axis.dilation == 1:
+        symbolic = "(W − F + 2P)/S + 1"
+        numerator = f"{axis.size} − {axis.kernel} + {pad}"
+    else:
+        symbolic = "(W + 2P − d·(F − 1) − 1)/S + 1"
+        numerator = f"{axis.size} + {pad} − {axis.dilation}·({axis.kernel} − 1) − 1"
+    if axis.stride == 1 or axis.exact:
+        return symbolic, f"({numerator})/{axis.stride} + 1 = {axis.output}"
+    return (
+        symbolic,
+        f"({numerator})/{axis.stride} + 1 = ⌊{axis.numerator}/{axis.stride}⌋ + 1 = {axis.output}",
+    )
+
+
+def uncovered_note(axis: AxisGeometry) -> str:
+    """Why the division is not whole, and what torch does about it ("" when it is)."""
+    if axis.exact:
+        return ""
+    cells = CELL_NAMES[axis.label]
+    quotient = axis.numerator / axis.stride
+    text = (
+        f"{axis.label}: {axis.numerator}/{axis.stride} = {quotient:g} is not a whole number; "
+        f"torch floors it to {axis.numerator // axis.stride}, so "
+    )
+    if axis.uncovered_input:
+        text += f"{plural(axis.uncovered_input, cells)} of input at the far edge "
+        text += "are" if axis.uncovered_input != 1 else "is"
+        text += " never covered by the kernel"
+        padding_left = axis.remainder - axis.uncovered_input
+        if padding_left:
+            text += f" (and {plural(padding_left, cells)} of padding)"
+    else:
+        text += f"{plural(axis.remainder, cells)} of padding at the far edge "
+        text += ("are" if axis.remainder != 1 else "is") + " never used (every input cell is covered)"
+    return text
+
+
+def gap_note(axis: AxisGeometry) -> str:
+    if not axis.gap:
+        return ""
+    cells = CELL_NAMES[axis.label]
+    return (
+        f"{axis.label}: the stride {axis.stride} is larger than the window ({axis.span}), "
+        f"so {plural(axis.gap, cells)} between consecutive windows are skipped"
+    )
+
+
+def _kernel_factors(geometry: ConvGeometry) -> tuple[str, str]:
+    kernel = geometry.spec.kernel
+    if len(set(kernel)) == 1:
+        return "·".join("F" * len(kernel)), "·".join(map(str, kernel))
+    labels = [axis.label for axis in geometry.axes]
+    return "·".join(f"F_{label}" for label in labels), "·".join(map(str, kernel))
+
+
+def params_formula(geometry: ConvGeometry) -> tuple[str, str]:
+    """The seed's F·F·D·K + K, generalised to groups, no bias and transposed."""
+    spec = geometry.spec
+    symbols, numbers = _kernel_factors(geometry)
+    d, k, g = spec.in_channels, spec.out_channels, spec.groups
+    if g == 1:
+        symbolic = f"{symbols}·D·K"
+        filled = f"{numbers}·{d}·{k}"
+    elif spec.transposed:
+        symbolic = f"{symbols}·D·(K/g)"
+        filled = f"{numbers}·{d}·({k}/{g})"
+    else:
+        symbolic = f"{symbols}·(D/g)·K"
+        filled = f"{numbers}·({d}/{g})·{k}"
+    if spec.bias:
+        symbolic += " + K"
+        filled += f" + {k}"
+    return symbolic, f"{filled} = {geometry.params:,}"
+
+
+def macs_formula(geometry: ConvGeometry) -> str:
+    spec = geometry.spec
+    taps = geometry.weight_shape[1:]
+    per = "·".join(map(str, taps))
+    if spec.transposed:
+        count = f"{geometry.input_shape[0]}·" + "·".join(map(str, spec.size))
+        return (
+            f"input elements × weights per input = ({count}) × ({per}) = {geometry.macs:,}"
+            " (counted from the input side; bias excluded)"
+        )
+    count = "·".join(map(str, geometry.output_shape))
+    return f"output elements × weights per output = ({count}) × ({per}) = {geometry.macs:,} (bias excluded)"
+
+
+def explain_conv(geometry: ConvGeometry) -> list[str]:
+    """The arithmetic step by step, as a teacher would write it on the board."""
+    spec = geometry.spec
+    lines: list[str] = []
+    for axis in geometry.axes:
+        lines.append(f"Output size along {axis.label} (input {axis.size}):")
+        if axis.dilation > 1:
+            lines.append(
+                f"  the dilated kernel spans d·(F − 1) + 1 = {axis.dilation}·({axis.kernel} − 1) + 1"
+                f" = {axis.span} cells"
+            )
+        else:
+            lines.append(f"  the kernel spans F = {axis.span} cells")
+        if spec.transposed:
+            lines.append(
+                f"  the {axis.size} inputs, spread {axis.stride} apart, reach (W − 1)·S = "
+                f"({axis.size} − 1)·{axis.stride} = {axis.numerator} cells past the first"
+            )
+            lines.append(
+                f"  each throws a window of {axis.span}: {axis.numerator} + {axis.span} = {axis.numerator + axis.span}"
+            )
+            lines.append(
+                f"  the padding trims 2·P = {2 * axis.pad_before} and output_padding adds {axis.output_padding}: "
+                f"{axis.numerator + axis.span} − {2 * axis.pad_before} + {axis.output_padding} = {axis.output}"
+            )
+            continue
+        lines.append(
+            f"  padded input: W + {'2P' if axis.pad_before == axis.pad_after else 'P_before + P_after'} = "
+            f"{axis.size} + {padding_term(axis)} = {axis.padded_size}"
+        )
+        lines.append(
+            f"  room to slide: {axis.padded_size} − {axis.span} = {axis.numerator} cells after the first position"
+        )
+        steps = axis.numerator // axis.stride
+        if axis.exact:
+            lines.append(f"  steps of {axis.stride}: {axis.numerator}/{axis.stride} = {steps}")
+        else:
+            lines.append(
+                f"  steps of {axis.stride}: {axis.numerator}/{axis.stride} = {axis.numerator / axis.stride:g}, "
+                f"and a window cannot stop part-way, so {steps}"
+            )
+        lines.append(f"  positions: the first plus {steps} steps = {axis.output}")
+        for note in (uncovered_note(axis), gap_note(axis)):
+            if note:
+                lines.append(f"  {note}")
+    symbolic, filled = params_formula(geometry)
+    lines.append("Parameters:")
+    per_filter = geometry.weight_params // geometry.weight_shape[0]
+    lines.append(
+        f"  torch stores the weight as {list(geometry.weight_shape)}: {geometry.weight_shape[0]} × {per_filter:,} = "
+        f"{geometry.weight_params:,} weights"
+    )
+    if spec.bias:
+        lines.append(f"  plus one bias per output channel: {spec.out_channels}")
+    lines.append(f"  {symbolic} = {filled}")
+    lines.append("Multiply-accumulates:")
+    lines.append(f"  {macs_formula(geometry)}")
+    return lines

@@ -1,0 +1,190 @@
+"""Output: the rich table people read and the JSON scripts parse.
+
+Nothing here computes; it lays out what the core and the confirmation found.
+rich is imported only when a table is printed, so ``--json`` stays light.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import TYPE_CHECKING, Any
+
+from . import formulas
+from .conv import ConvGeometry
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from .confirm import Confirmation
+
+SCHEMA_VERSION = 1
+MACS_CONVENTION = "one multiply-accumulate per weight use, bias excluded; transposed counted from the input side"
+
+
+def make_console(stderr: bool = False) -> Console:
+    """A console that colours only a terminal, and nothing when NO_COLOR is set."""
+    from rich.console import Console
+
+    no_color = bool(os.environ.get("NO_COLOR"))
+    return Console(
+        stderr=stderr,
+        color_system=None if no_color else "auto",
+        no_color=no_color,
+        highlight=False,
+        soft_wrap=False,
+    )
+
+
+def seed_notation(shape: tuple[int, ...]) -> tuple[str, str]:
+    """Torch's C×H×W as the seed writes it, W×H×D (width first, depth last)."""
+    channels, spatial = shape[0], shape[1:]
+    labels = {1: "W×D", 2: "W×H×D", 3: "W×H×Z×D"}[len(spatial)]
+    values = "×".join(str(n) for n in (*reversed(spatial), channels))
+    return labels, values
+
+
+def torch_shape(shape: tuple[int, ...], batch: int = 1) -> str:
+    return "[" + ", ".join(str(n) for n in (batch, *shape)) + "]"
+
+
+def human_bytes(n: int) -> str:
+    value = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"):
+        if value < 1024 or unit == "EiB":
+            return f"{n:,} B" if unit == "B" else f"{value:,.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def layer_call(confirmation: Confirmation) -> str:
+    args = [str(a) for a in confirmation.args]
+    args += [f"{key}={value!r}" for key, value in confirmation.kwargs.items()]
+    return f"torch.nn.{confirmation.layer}({', '.join(args)})"
+
+
+def confirmation_text(confirmation: Confirmation | None) -> str:
+    if confirmation is None:
+        return "not confirmed (--no-verify)"
+    if confirmation.verified is None:
+        return f"{layer_call(confirmation)}: not confirmed, {confirmation.skipped}"
+    return f"{layer_call(confirmation)} → {torch_shape(confirmation.output_shape)}, {confirmation.params:,} params ✓"
+
+
+def conv_rows(geometry: ConvGeometry, confirmation: Confirmation | None) -> list[tuple[str, str]]:
+    spec = geometry.spec
+    rows: list[tuple[str, str]] = []
+    for name, shape in (("input", geometry.input_shape), ("output", geometry.output_shape)):
+        labels, values = seed_notation(shape)
+        rows.append((name, f"{labels} = {values}    torch {torch_shape(shape)}"))
+    for axis in geometry.axes:
+        symbolic, filled = formulas.axis_formula(axis, spec.transposed)
+        rows.append((f"output {axis.label}", f"{symbolic} = {filled}"))
+    for axis in geometry.axes:
+        for note in (formulas.uncovered_note(axis), formulas.gap_note(axis)):
+            if note:
+                rows.append(("note", note))
+    if spec.padding_mode == "same":
+        pads = ", ".join(f"{a.label} {a.pad_before}+{a.pad_after}" for a in geometry.axes)
+        rows.append(("padding", f"'same': torch pads d·(F − 1) per axis, the odd cell after: {pads}"))
+    symbolic, filled = formulas.params_formula(geometry)
+    rows.append(("parameters", f"{symbolic} = {filled}"))
+    rows.append(
+        ("weight", f"{list(geometry.weight_shape)}" + (f", bias [{spec.out_channels}]" if spec.bias else ", no bias"))
+    )
+    rows.append(("MACs", formulas.macs_formula(geometry)))
+    rows.append(
+        (
+            "output memory",
+            f"{geometry.output_elements:,} elements, {human_bytes(geometry.output_bytes)} at float32 (batch 1)",
+        )
+    )
+    rows.append(("torch", confirmation_text(confirmation)))
+    return rows
+
+
+def print_table(title: str, rows: list[tuple[str, str]], explain: list[str] | None = None) -> None:
+    from rich.table import Table
+
+    table = Table(title=title, show_header=False, title_justify="left")
+    table.add_column("what", style="bold", no_wrap=True)
+    table.add_column("value", overflow="fold")
+    for name, value in rows:
+        table.add_row(name, value)
+    console = make_console()
+    console.print(table)
+    if explain:
+        console.print("\n".join(explain), markup=False)
+
+
+def conv_title(geometry: ConvGeometry) -> str:
+    spec = geometry.spec
+    kind = "transposed convolution" if spec.transposed else "convolution"
+    return f"cnncalc conv: {spec.dims}D {kind}"
+
+
+def conv_json(geometry: ConvGeometry, confirmation: Confirmation | None) -> dict[str, Any]:
+    spec = geometry.spec
+    pads = [before for before, _ in spec.padding]
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "command": "conv",
+        "dims": spec.dims,
+        "input_shape": list(geometry.input_shape),
+        "d": spec.in_channels,
+        "k": spec.out_channels,
+        "f": list(spec.kernel),
+        "s": list(spec.stride),
+        "p": spec.padding_mode if spec.padding_mode else pads,
+        "padding": [list(pair) for pair in spec.padding],
+        "dilation": list(spec.dilation),
+        "groups": spec.groups,
+        "bias": spec.bias,
+        "transposed": spec.transposed,
+        "output_padding": list(spec.output_padding),
+        "output_shape": list(geometry.output_shape),
+        "weight_shape": list(geometry.weight_shape),
+        "params": geometry.params,
+        "macs": geometry.macs,
+        "macs_convention": MACS_CONVENTION,
+        "output_elements": geometry.output_elements,
+        "output_bytes": geometry.output_bytes,
+        "axes": [
+            {
+                "axis": a.label,
+                "input": a.size,
+                "kernel": a.kernel,
+                "stride": a.stride,
+                "padding": [a.pad_before, a.pad_after],
+                "dilation": a.dilation,
+                "output_padding": a.output_padding,
+                "output": a.output,
+                "exact": a.exact,
+                "remainder": a.remainder,
+                "uncovered_input": a.uncovered_input,
+            }
+            for a in geometry.axes
+        ],
+        **confirmation_json(confirmation),
+    }
+
+
+def confirmation_json(confirmation: Confirmation | None) -> dict[str, Any]:
+    if confirmation is None:
+        return {"verified": None, "torch": None, "skipped": "--no-verify"}
+    if confirmation.verified is None:
+        return {"verified": None, "torch": None, "skipped": confirmation.skipped}
+    return {
+        "verified": True,
+        "torch": {
+            "layer": layer_call(confirmation),
+            "output_shape": list(confirmation.output_shape),
+            "params": confirmation.params,
+        },
+        "skipped": None,
+    }
+
+
+def print_json(obj: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(obj) + "\n")

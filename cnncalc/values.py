@@ -1,0 +1,134 @@
+"""Reading numbers and per-dimension values the way users write them.
+
+Per-dimension values are given in torch order, separated by ``x``: ``3x5`` is
+H=3, W=5. One value stands for every dimension. Each reader names the
+parameter it reads, so a bad value becomes an error that says which one.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from .errors import ExpectationNotMet, InvalidParameter
+
+_SEPARATOR = re.compile(r"\s*[x×X,]\s*")
+
+IntLike = int | str
+
+
+def parse_int(value: IntLike, param: str, minimum: int = 0, what: str = "") -> int:
+    """Read a whole number of at least ``minimum``; ``1e12`` and ``1_000`` are fine.
+
+    >>> parse_int("1e3", "w", minimum=1)
+    1000
+    """
+    expected = what or f"a whole number of at least {minimum}"
+    if isinstance(value, bool):
+        raise InvalidParameter(param, value, expected)
+    if isinstance(value, int):
+        number = value
+    else:
+        text = str(value).strip()
+        try:
+            number = int(text)
+        except ValueError:
+            number = _parse_integral_decimal(text, param, expected)
+    if number < minimum:
+        raise InvalidParameter(param, value, expected)
+    return number
+
+
+def _parse_integral_decimal(text: str, param: str, expected: str) -> int:
+    # Decimal keeps 1e12 exact, where float would round past 2**53.
+    try:
+        number = Decimal(text.replace("_", ""))
+    except InvalidOperation:
+        raise InvalidParameter(param, text, expected) from None
+    if not number.is_finite() or number != number.to_integral_value():
+        raise InvalidParameter(param, text, expected)
+    return int(number)
+
+
+def split_values(value: IntLike | tuple[int, ...] | list[int]) -> list[IntLike]:
+    """Split ``"3x5"`` (or a sequence) into its parts, without checking them."""
+    if isinstance(value, (tuple, list)):
+        return list(value)
+    if isinstance(value, int):
+        return [value]
+    return [part for part in _SEPARATOR.split(str(value).strip())]
+
+
+def parse_per_dim(
+    value: IntLike | tuple[int, ...] | list[int],
+    param: str,
+    dims: int,
+    minimum: int = 0,
+    what: str = "",
+) -> tuple[int, ...]:
+    """Read one value for every dimension, or exactly ``dims`` values.
+
+    >>> parse_per_dim("3x5", "f", 2, minimum=1)
+    (3, 5)
+    >>> parse_per_dim(3, "f", 3, minimum=1)
+    (3, 3, 3)
+    """
+    parts = split_values(value)
+    numbers = tuple(parse_int(part, param, minimum, what) for part in parts)
+    if len(numbers) == 1:
+        return numbers * dims
+    if len(numbers) != dims:
+        shown = "x".join(map(str, numbers))
+        raise InvalidParameter(
+            param,
+            shown,
+            f"one value or {dims} (one per spatial dimension, torch order)",
+            f"the input has {dims} spatial dimension{'s' if dims > 1 else ''}",
+        )
+    return numbers
+
+
+def parse_shape(value: IntLike | tuple[int, ...] | list[int], param: str = "input") -> tuple[int, ...]:
+    """Read a torch-order shape without batch, like ``3x224x224`` (C×H×W).
+
+    >>> parse_shape("3x224x224")
+    (3, 224, 224)
+    """
+    parts = split_values(value)
+    expected = "a shape C×L, C×H×W or C×D×H×W of whole numbers of at least 1, like 3x224x224"
+    if not 2 <= len(parts) <= 4:
+        raise InvalidParameter(
+            param, value if not isinstance(value, (tuple, list)) else "x".join(map(str, value)), expected
+        )
+    return tuple(parse_int(part, param, 1, expected) for part in parts)
+
+
+def format_shape(shape: tuple[int, ...] | list[int]) -> str:
+    """``(16, 3, 3)`` → ``"16x3x3"``: the notation the options take."""
+    return "x".join(str(n) for n in shape)
+
+
+def check_expectation(expect: IntLike | tuple[int, ...] | list[int], output_shape: tuple[int, ...]) -> None:
+    """Raise ``ExpectationNotMet`` unless the output matches ``expect``.
+
+    ``expect`` is the spatial size (``3x3``) or the whole shape without batch
+    (``16x3x3``).
+
+    >>> check_expectation("3x3", (16, 3, 3))
+    >>> check_expectation("16x3x3", (16, 3, 3))
+    """
+    wanted = tuple(parse_int(part, "expect", 0, "a shape like 3x3 or 16x3x3") for part in split_values(expect))
+    spatial = output_shape[1:]
+    if len(wanted) == len(output_shape):
+        got = output_shape
+    elif len(wanted) == len(spatial):
+        got = spatial
+    else:
+        raise InvalidParameter(
+            "expect",
+            format_shape(wanted),
+            f"{len(spatial)} values (the spatial size) or {len(output_shape)} (the whole shape without batch)",
+            f"the output is {format_shape(output_shape)}",
+        )
+    if wanted != got:
+        raise ExpectationNotMet(wanted, output_shape)
