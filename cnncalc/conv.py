@@ -21,13 +21,10 @@ from typing import Literal
 
 from .errors import InvalidParameter
 from .values import IntLike, format_shape, parse_int, parse_per_dim, split_values
+from .window import AXIS_LABELS, AxisGeometry, slide
 
 PaddingMode = Literal["same", "valid"]
 PerDim = IntLike | tuple[int, ...] | list[int]
-
-# Axis names in torch order. D is the seed's channel depth, so the third
-# spatial axis (torch's D) is called Z here.
-AXIS_LABELS: dict[int, tuple[str, ...]] = {1: ("W",), 2: ("H", "W"), 3: ("Z", "H", "W")}
 
 FLOAT32_BYTES = 4
 
@@ -61,34 +58,6 @@ class ConvSpec:
     @property
     def input_shape(self) -> tuple[int, ...]:
         return (self.in_channels, *self.size)
-
-
-@dataclass(frozen=True)
-class AxisGeometry:
-    """The output size along one spatial axis, with every term of the formula."""
-
-    label: str
-    size: int
-    kernel: int
-    stride: int
-    pad_before: int
-    pad_after: int
-    dilation: int
-    output_padding: int
-    span: int  # d·(F − 1) + 1: the input extent one window covers
-    numerator: int  # forward: W + P_before + P_after − span; transposed: (W − 1)·S
-    output: int
-    remainder: int  # numerator mod S (forward): padded cells past the last window
-    uncovered_input: int  # of those, the input (not padding) cells
-    gap: int  # S − span when the stride exceeds the window: cells skipped between windows
-
-    @property
-    def padded_size(self) -> int:
-        return self.size + self.pad_before + self.pad_after
-
-    @property
-    def exact(self) -> bool:
-        return self.remainder == 0
 
 
 @dataclass(frozen=True)
@@ -213,7 +182,7 @@ def make_conv_spec(
             if op >= s and op >= d:
                 raise InvalidParameter(
                     "output_padding",
-                    format_shape(out_pad),
+                    op,
                     f"less than the stride ({s}) or the dilation ({d}) on axis {AXIS_LABELS[dims][axis]} "
                     "(torch: output padding must be smaller than either stride or dilation)",
                     f"use --output-padding {max(s, d) - 1} or less",
@@ -276,7 +245,7 @@ def _axis(spec: ConvSpec, i: int, label: str) -> AxisGeometry:
                 "(torch: output size is too small)",
                 f"use --p {(numerator + span + op - 1) // 2} or less",
             )
-        return AxisGeometry(label, w, f, s, before, after, d, op, span, numerator, output, 0, 0, 0)
+        return AxisGeometry(label, w, f, s, before, after, d, span, numerator, output, 0, 0, 0, output_padding=op)
     padded = w + before + after
     if span > padded:
         dilated = f"{f} (dilated to {span})" if d > 1 else str(f)
@@ -288,24 +257,7 @@ def _axis(spec: ConvSpec, i: int, label: str) -> AxisGeometry:
             "(torch: kernel size can't be greater than actual input size)",
             f"use --p {more_pad} or more, or a kernel of at most {padded}",
         )
-    numerator = padded - span
-    remainder = numerator % s
-    return AxisGeometry(
-        label=label,
-        size=w,
-        kernel=f,
-        stride=s,
-        pad_before=before,
-        pad_after=after,
-        dilation=d,
-        output_padding=0,
-        span=span,
-        numerator=numerator,
-        output=numerator // s + 1,
-        remainder=remainder,
-        uncovered_input=max(0, remainder - after),
-        gap=max(0, s - span),
-    )
+    return slide(label, w, f, s, before, after, d)
 
 
 def _weight_shape(

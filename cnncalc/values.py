@@ -8,7 +8,6 @@ parameter it reads, so a bad value becomes an error that says which one.
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
 
 from .errors import ExpectationNotMet, InvalidParameter
 
@@ -40,7 +39,10 @@ def parse_int(value: IntLike, param: str, minimum: int = 0, what: str = "") -> i
 
 
 def _parse_integral_decimal(text: str, param: str, expected: str) -> int:
-    # Decimal keeps 1e12 exact, where float would round past 2**53.
+    # Decimal keeps 1e12 exact, where float would round past 2**53. Imported
+    # here: most values are plain integers and start-up time matters.
+    from decimal import Decimal, InvalidOperation
+
     try:
         number = Decimal(text.replace("_", ""))
     except InvalidOperation:

@@ -1,0 +1,96 @@
+"""A window sliding along one axis: the arithmetic convolution and pooling share.
+
+Along an axis of W cells, padded by P_before and P_after, a window of F taps
+d apart spans d·(F − 1) + 1 cells and moves S at a time. torch counts the
+positions as ⌊(W + P_before + P_after − span)/S⌋ + 1, or with ceil_mode as
+⌈…⌉ + 1 less one when the last window would start in the right padding.
+
+>>> slide("W", 7, 3, 2).output
+3
+>>> slide("W", 6, 2, 4, 1, 1, ceil_mode=True).ceil_dropped  # torch drops a window here
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Axis names in torch order. D is the seed's channel depth, so the third
+# spatial axis (torch's D) is called Z here.
+AXIS_LABELS: dict[int, tuple[str, ...]] = {1: ("W",), 2: ("H", "W"), 3: ("Z", "H", "W")}
+
+
+@dataclass(frozen=True)
+class AxisGeometry:
+    """The output size along one spatial axis, with every term of the formula."""
+
+    label: str
+    size: int
+    kernel: int
+    stride: int
+    pad_before: int
+    pad_after: int
+    dilation: int
+    span: int  # d·(F − 1) + 1: the input extent one window covers
+    numerator: int  # W + P_before + P_after − span (transposed conv: (W − 1)·S)
+    output: int
+    remainder: int  # numerator mod S: padded cells past the last window (floor mode)
+    uncovered_input: int  # of those, the input (not padding) cells
+    gap: int  # S − span when the stride exceeds the window: cells skipped between windows
+    output_padding: int = 0  # transposed convolutions only
+    ceil_mode: bool = False
+    ceil_dropped: bool = False  # ceil_mode's extra window would start in the right padding
+
+    @property
+    def padded_size(self) -> int:
+        return self.size + self.pad_before + self.pad_after
+
+    @property
+    def exact(self) -> bool:
+        return self.remainder == 0
+
+
+def slide(
+    label: str,
+    size: int,
+    kernel: int,
+    stride: int,
+    pad_before: int = 0,
+    pad_after: int = 0,
+    dilation: int = 1,
+    ceil_mode: bool = False,
+) -> AxisGeometry:
+    """Count a window's positions along one axis, as torch does.
+
+    The output may come out below 1 (the window does not fit): callers decide
+    how to refuse it, since convolution and pooling word it differently.
+    """
+    span = dilation * (kernel - 1) + 1
+    numerator = size + pad_before + pad_after - span
+    dropped = False
+    if ceil_mode:
+        output = -(-numerator // stride) + 1
+        # A window may start in the input or the left padding, never in the right padding.
+        if output > 1 and (output - 1) * stride >= size + pad_before:
+            output -= 1
+            dropped = True
+    else:
+        output = numerator // stride + 1
+    remainder = numerator % stride if numerator >= 0 and not ceil_mode else 0
+    return AxisGeometry(
+        label=label,
+        size=size,
+        kernel=kernel,
+        stride=stride,
+        pad_before=pad_before,
+        pad_after=pad_after,
+        dilation=dilation,
+        span=span,
+        numerator=numerator,
+        output=output,
+        remainder=remainder,
+        uncovered_input=max(0, remainder - pad_after),
+        gap=max(0, stride - span),
+        ceil_mode=ceil_mode,
+        ceil_dropped=dropped,
+    )

@@ -1,0 +1,191 @@
+"""The conv command as users and scripts meet it: exit codes, exact lines, JSON."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cnncalc.cli import app
+
+GOLDEN = Path(__file__).parent / "golden"
+runner = CliRunner(env={"COLUMNS": "100", "NO_COLOR": None, "FORCE_COLOR": None})
+
+
+def run(*args: str, env: dict[str, str | None] | None = None) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args), env=env)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_seed_example_golden_table() -> None:
+    code, out, err = run("conv", "--w", "7", "--f", "3", "--s", "2")
+    assert (code, err) == (0, "")
+    assert out == (GOLDEN / "conv_seed.txt").read_text()
+
+
+def test_inexact_division_golden_table() -> None:
+    code, out, err = run("conv", "--input", "3x8x7", "--k", "16", "--f", "3", "--s", "2", "--explain")
+    assert (code, err) == (0, "")
+    assert out == (GOLDEN / "conv_inexact_explain.txt").read_text()
+
+
+def test_json_fields() -> None:
+    code, out, _ = run("conv", "--w", "7", "--d", "3", "--k", "16", "--f", "3", "--s", "2", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["output_shape"] == [16, 3, 3]
+    assert data["input_shape"] == [3, 7, 7]
+    assert (data["params"], data["macs"], data["verified"]) == (448, 16 * 9 * 27, True)
+    assert (data["f"], data["s"], data["p"], data["k"], data["d"]) == ([3, 3], [2, 2], [0, 0], 16, 3)
+    assert data["torch"]["layer"] == "torch.nn.Conv2d(3, 16, kernel_size=3, stride=2)"
+    assert data["schema_version"] == 1
+
+
+def test_json_without_verification() -> None:
+    code, out, _ = run("conv", "--input", "4x10", "--f", "3", "--json", "--no-verify")
+    data = json.loads(out)
+    assert (code, data["verified"], data["skipped"], data["output_shape"]) == (0, None, "--no-verify", [1, 8])
+
+
+def test_confirmation_line() -> None:
+    code, out, _ = run("conv", "--w", "7", "--d", "3", "--k", "16", "--f", "3", "--s", "2")
+    assert code == 0
+    assert "torch.nn.Conv2d(3, 16, kernel_size=3, stride=2) → [1, 16, 3, 3], 448 params ✓" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (("--expect", "3x3"), 0),
+        (("--expect", "1x3x3"), 0),
+        (("--expect", "4x4"), 1),
+    ],
+)
+def test_expect_exit_codes(args: tuple[str, ...], code: int) -> None:
+    assert run("conv", "--w", "7", "--f", "3", "--s", "2", "--no-verify", *args)[0] == code
+
+
+def test_expect_failure_says_what_it_got() -> None:
+    code, _, err = run("conv", "--w", "7", "--f", "3", "--s", "2", "--no-verify", "--expect", "4x4")
+    assert code == 1
+    assert err == "cnncalc: error: --expect 4x4 not met: the output is 1x3x3\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (("--w", "seven"), "--w got seven, expected a width of at least 1"),
+        (("--w", "-7"), "--w got -7, expected a width of at least 1"),
+        (
+            ("--w", "7", "--s", "0"),
+            "--s got 0, expected a stride of at least 1 (torch: non-positive stride is not supported)",
+        ),
+        (
+            ("--w", "7", "--f", "9"),
+            "--f got 9, expected a kernel no larger than the padded input on axis H, 7 + 0 = 7 "
+            "(torch: kernel size can't be greater than actual input size): use --p 1 or more, or a kernel of at most 7",
+        ),
+        (
+            ("--w", "7", "--d", "3", "--k", "4", "--groups", "2"),
+            "--groups got 2, expected a divisor of in_channels = 3 (torch: in_channels must be divisible by groups): "
+            "pick --groups among 1",
+        ),
+        (
+            ("--w", "7", "--s", "2", "--p", "same"),
+            "--p got same, expected stride 1 (torch: padding='same' is not supported for strided convolutions): "
+            "use --s 1, or give the padding as a number",
+        ),
+        (
+            ("--w", "7", "--s", "2", "--transposed", "--output-padding", "2"),
+            "--output_padding got 2, expected less than the stride (2) or the dilation (1) on axis H "
+            "(torch: output padding must be smaller than either stride or dilation): use --output-padding 1 or less",
+        ),
+        (
+            ("--w", "7", "--f", "3x3x3"),
+            "--f got 3x3x3, expected one value or 2 (one per spatial dimension, torch order): "
+            "the input has 2 spatial dimensions",
+        ),
+        (
+            ("--input", "3x7x7", "--w", "7"),
+            "--w got 7, expected no --w/--h/--d together with --input: give the whole shape with --input, or drop it",
+        ),
+        ((), "--w got nothing, expected the input size: give --w (and --h, --d) or --input CxHxW"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(args: tuple[str, ...], line: str) -> None:
+    code, out, err = run("conv", *args)
+    assert code == 2
+    assert out == ""
+    assert err == f"cnncalc: error: {line}\n"
+
+
+def test_huge_input_is_exact_and_skips_torch_with_a_reason() -> None:
+    code, out, err = run("conv", "--w", "1e12", "--f", "3", "--json")
+    data = json.loads(out)
+    assert (code, err) == (0, "")
+    assert data["output_shape"] == [1, 10**12 - 2, 10**12 - 2]
+    assert data["verified"] is None
+    assert "int64" in data["skipped"]
+
+
+def test_huge_1d_input_is_still_confirmed() -> None:
+    code, out, _ = run("conv", "--w", "1e12", "--dims", "1", "--f", "3", "--json")
+    assert code == 0
+    assert json.loads(out)["verified"] is True
+
+
+def test_no_ansi_codes_when_no_color_is_set() -> None:
+    args = ("conv", "--w", "7", "--f", "3", "--no-verify")
+    assert "\x1b[" in run(*args, env={"FORCE_COLOR": "1"})[1]
+    assert "\x1b[" not in run(*args, env={"FORCE_COLOR": "1", "NO_COLOR": "1"})[1]
+    assert "\x1b[" not in run(*args)[1]
+
+
+def _subprocess(*args: str, code: str = "") -> subprocess.CompletedProcess[str]:
+    program = (
+        "import sys, runpy\n"
+        f"sys.argv = ['cnncalc', *{list(args)!r}]\n"
+        "try:\n    runpy.run_module('cnncalc', run_name='__main__')\n"
+        "except SystemExit as exit:\n    status = exit.code\n"
+        f"{code}"
+    )
+    return subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=False)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("conv", "--w", "7", "--f", "3", "--no-verify"),
+        ("conv", "--w", "7", "--f", "3", "--no-verify", "--json"),
+        ("conv", "--help"),
+        ("--help",),
+    ],
+)
+def test_paths_without_confirmation_never_import_torch(args: tuple[str, ...]) -> None:
+    done = _subprocess(*args, code="print('torch' in sys.modules, file=sys.stderr)\n")
+    assert done.stderr == "False\n"
+
+
+def test_verified_path_does_import_torch_and_stays_quiet() -> None:
+    done = _subprocess("conv", "--w", "7", "--f", "3", code="print('torch' in sys.modules, file=sys.stderr)\n")
+    assert done.stderr == "True\n"  # no torch or numpy warning before it
+
+
+def test_usage_errors_are_one_line_too() -> None:
+    done = _subprocess("conv", "--w", "7", "--bogus", "1", code="sys.exit(status)\n")
+    assert done.returncode == 2
+    assert done.stderr == "cnncalc: error: No such option: --bogus (Possible options: --groups, --s)\n"
+
+
+def test_python_dash_m_and_the_entry_point_agree() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "cnncalc", "conv", "--w", "7", "--f", "3", "--s", "2", "--json", "--no-verify"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(done.stdout)["output_shape"] == [1, 3, 3]
