@@ -4,12 +4,12 @@ Numbers are taken as text and read by the core, so that a bad value gets the
 same one-line error as every other bad input (not Click's usage box).
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: Typer would eval every annotation
+# at each start-up.
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -24,10 +24,23 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-INPUT_HELP = "Input size in torch order without batch: CxL (1D), CxHxW (2D) or CxDxHxW (3D)."
-PER_DIM = "One value for every dimension, or one per dimension in torch order (3x5: H=3, W=5)."
+PER_DIM = "One value for every axis, or one per axis in torch order (3x5: H=3, W=5)."
 
 Text = str | None
+# The input, shared by every calculator.
+W = Annotated[Text, typer.Option("--w", help="Input width W.", metavar="INT")]
+H = Annotated[Text, typer.Option("--h", help="Input height H (default: --w, a square).", metavar="INT")]
+D = Annotated[Text, typer.Option("--d", help="Input channels: the depth D (default 1).", metavar="INT")]
+Input = Annotated[
+    Text,
+    typer.Option("--input", help="Input in torch order without batch: CxL, CxHxW or CxDxHxW.", metavar="SHAPE"),
+]
+Dims = Annotated[Text, typer.Option("--dims", help="1, 2 or 3 spatial axes with --w (default 2).", metavar="N")]
+# What every calculator does with its answer.
+Expect = Annotated[Text, typer.Option("--expect", help="Exit 1 unless the output is this (3x3 or 16x3x3).")]
+Explain = Annotated[bool, typer.Option("--explain", help="Show the arithmetic step by step.")]
+Json = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of the table.")]
+Verify = Annotated[bool, typer.Option("--verify/--no-verify", help="Confirm the answer with the torch layer.")]
 
 
 @contextmanager
@@ -38,6 +51,29 @@ def reporting() -> Iterator[None]:
     except CnnCalcError as error:
         sys.stderr.write(f"cnncalc: error: {error.describe('--')}\n")
         raise typer.Exit(error.exit_code) from None
+
+
+def answer(
+    geometry: Any,
+    confirm: Callable[[Any], Any] | None,
+    to_json: Callable[[Any, Any], dict[str, Any]],
+    title: Callable[[Any], str],
+    rows: Callable[[Any, Any], list[tuple[str, str]]],
+    explain: Callable[[Any], list[str]] | None,
+    as_json: bool,
+    expect: Text,
+) -> None:
+    """Confirm, print, then check --expect: the same last steps for every calculator."""
+    from . import render
+    from .values import check_expectation
+
+    confirmation = confirm(geometry) if confirm else None
+    if as_json:
+        render.print_json(to_json(geometry, confirmation))
+    else:
+        render.print_table(title(geometry), rows(geometry, confirmation), explain(geometry) if explain else None)
+    if expect is not None:
+        check_expectation(expect, geometry.output_shape)
 
 
 @app.callback()
@@ -51,11 +87,11 @@ def main_callback() -> None:
 
 @app.command()
 def conv(
-    w: Annotated[Text, typer.Option("--w", help="Input width W.", metavar="INT")] = None,
-    h: Annotated[Text, typer.Option("--h", help="Input height H (default: --w, a square).", metavar="INT")] = None,
-    d: Annotated[Text, typer.Option("--d", help="Input channels: the depth D (default 1).", metavar="INT")] = None,
-    input: Annotated[Text, typer.Option("--input", help=INPUT_HELP, metavar="SHAPE")] = None,
-    dims: Annotated[Text, typer.Option("--dims", help="1, 2 or 3 spatial dimensions with --w (default 2).")] = None,
+    w: W = None,
+    h: H = None,
+    d: D = None,
+    input: Input = None,
+    dims: Dims = None,
     k: Annotated[str, typer.Option("--k", help="Filters: output channels K.", metavar="INT")] = "1",
     f: Annotated[str, typer.Option("--f", help="Kernel size F. " + PER_DIM, metavar="INT|AxB")] = "1",
     s: Annotated[str, typer.Option("--s", help="Stride S. " + PER_DIM, metavar="INT|AxB")] = "1",
@@ -69,12 +105,10 @@ def conv(
     output_padding: Annotated[
         str, typer.Option("--output-padding", help="Extra output size of a transposed convolution.", metavar="INT|AxB")
     ] = "0",
-    expect: Annotated[Text, typer.Option("--expect", help="Exit 1 unless the output is this (3x3 or 16x3x3).")] = None,
-    explain: Annotated[bool, typer.Option("--explain", help="Show the arithmetic step by step.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of the table.")] = False,
-    verify: Annotated[
-        bool, typer.Option("--verify/--no-verify", help="Confirm the answer by building the torch layer.")
-    ] = True,
+    expect: Expect = None,
+    explain: Explain = False,
+    as_json: Json = False,
+    verify: Verify = True,
 ) -> None:
     """Convolution output size, parameters and MACs: (W − F + 2P)/S + 1 and F·F·D·K + K.
 
@@ -83,7 +117,6 @@ def conv(
     from . import formulas, render
     from .conv import conv_geometry, make_conv_spec
     from .inputs import resolve_input
-    from .values import check_expectation
 
     with reporting():
         channels, size = resolve_input(w=w, h=h, d=d, dims=dims, input=input)
@@ -101,21 +134,122 @@ def conv(
             output_padding=output_padding,
         )
         geometry = conv_geometry(spec)
-        confirmation = None
+        confirm: Callable[[Any], Any] | None = None
         if verify:
             from .confirm import confirm_conv
 
-            confirmation = confirm_conv(geometry)
-        if as_json:
-            render.print_json(render.conv_json(geometry, confirmation))
-        else:
-            render.print_table(
-                render.conv_title(geometry),
-                render.conv_rows(geometry, confirmation),
-                formulas.explain_conv(geometry) if explain else None,
+            confirm = confirm_conv
+        answer(
+            geometry,
+            confirm,
+            render.conv_json,
+            render.conv_title,
+            render.conv_rows,
+            formulas.explain_conv if explain else None,
+            as_json,
+            expect,
+        )
+
+
+@app.command()
+def pool(
+    w: W = None,
+    h: H = None,
+    d: D = None,
+    input: Input = None,
+    dims: Dims = None,
+    type: Annotated[str, typer.Option("--type", help="max, avg or lp.", metavar="KIND")] = "max",
+    f: Annotated[Text, typer.Option("--f", help="Kernel size F. " + PER_DIM, metavar="INT|AxB")] = None,
+    s: Annotated[
+        Text, typer.Option("--s", help="Stride S (default: the kernel). " + PER_DIM, metavar="INT|AxB")
+    ] = None,
+    p: Annotated[Text, typer.Option("--p", help="Padding P, at most F/2. " + PER_DIM, metavar="INT|AxB")] = None,
+    dilation: Annotated[
+        Text, typer.Option("--dilation", help="Dilation d (max pooling only). " + PER_DIM, metavar="INT|AxB")
+    ] = None,
+    ceil: Annotated[bool, typer.Option("--ceil", help="torch's ceil_mode: round the window count up.")] = False,
+    adaptive: Annotated[
+        Text, typer.Option("--adaptive", help="Adaptive pooling to this output size. " + PER_DIM, metavar="OUT")
+    ] = None,
+    global_pool: Annotated[bool, typer.Option("--global", help="Global pooling: output 1 on every axis.")] = False,
+    norm: Annotated[Text, typer.Option("--norm", help="LP pooling's p (default 2).", metavar="P")] = None,
+    no_count_pad: Annotated[
+        bool, typer.Option("--no-count-pad", help="Average pooling: count_include_pad=False.")
+    ] = False,
+    expect: Expect = None,
+    explain: Explain = False,
+    as_json: Json = False,
+    verify: Verify = True,
+) -> None:
+    """Pooling output size: (W − F)/S + 1, D1 = D, no parameters; torch's edge rules included.
+
+    Example: cnncalc pool --w 224 --f 2 --s 2 --d 64
+    """
+    from . import formulas, render
+    from .inputs import resolve_input
+    from .pool import make_adaptive, make_pool_spec, pool_geometry, reject_with_adaptive
+
+    with reporting():
+        channels, size = resolve_input(w=w, h=h, d=d, dims=dims, input=input)
+        geometry: Any
+        if adaptive is not None or global_pool:
+            reject_with_adaptive(
+                global_pool=global_pool,
+                adaptive=adaptive,
+                f=f,
+                s=s,
+                p=p,
+                dilation=dilation,
+                ceil=ceil,
+                norm=norm,
+                no_count_pad=no_count_pad,
             )
-        if expect is not None:
-            check_expectation(expect, geometry.output_shape)
+            geometry = make_adaptive(
+                size=size,
+                output=1 if global_pool else adaptive or 1,
+                channels=channels,
+                kind=type,
+                global_pool=global_pool,
+            )
+            explainer = None
+        else:
+            if f is None:
+                raise_missing_kernel()
+            spec = make_pool_spec(
+                size=size,
+                channels=channels,
+                kind=type,
+                kernel=f or "",
+                stride=s,
+                padding=p or 0,
+                dilation=dilation or 1,
+                ceil_mode=ceil,
+                count_include_pad=not no_count_pad,
+                norm=norm,
+            )
+            geometry = pool_geometry(spec)
+            explainer = formulas.explain_pool
+        confirm: Callable[[Any], Any] | None = None
+        if verify:
+            from .confirm import confirm_pool
+
+            confirm = confirm_pool
+        answer(
+            geometry,
+            confirm,
+            render.pool_json,
+            render.pool_title,
+            render.pool_rows,
+            explainer if explain else None,
+            as_json,
+            expect,
+        )
+
+
+def raise_missing_kernel() -> None:
+    from .errors import InvalidParameter
+
+    raise InvalidParameter("f", "nothing", "a kernel size", "give --f, or --adaptive OUT or --global")
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from .conv import ConvGeometry
 from .errors import TorchDisagreement
+from .pool import AdaptiveGeometry, PoolGeometry
 
 # torch sizes tensors (in bytes, too) with int64; past this the meta device
 # itself overflows, so a confirmation is skipped, not failed.
@@ -118,3 +119,63 @@ def _squeeze(values: tuple[int, ...]) -> int | tuple[int, ...]:
 def _first_line(error: BaseException) -> str:
     text = str(error).strip().splitlines()
     return f"{type(error).__name__}: {text[0] if text else ''}"
+
+
+def pool_layer_call(geometry: PoolGeometry | AdaptiveGeometry) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
+    """The torch.nn class name and arguments that build this pooling layer."""
+    if isinstance(geometry, AdaptiveGeometry):
+        kind = "Max" if geometry.kind == "max" else "Avg"
+        sizes = tuple(a.output for a in geometry.axes)
+        return f"Adaptive{kind}Pool{geometry.dims}d", (_squeeze(sizes),), {}
+    spec = geometry.spec
+    kwargs: dict[str, Any] = {}
+    if spec.stride != spec.kernel:
+        kwargs["stride"] = _squeeze(spec.stride)
+    if spec.kind == "lp":
+        assert spec.norm is not None  # set for every LP spec
+        if spec.ceil_mode:
+            kwargs["ceil_mode"] = True
+        return f"LPPool{spec.dims}d", (spec.norm, _squeeze(spec.kernel)), kwargs
+    if any(spec.padding):
+        kwargs["padding"] = _squeeze(spec.padding)
+    if spec.kind == "max" and any(d != 1 for d in spec.dilation):
+        kwargs["dilation"] = _squeeze(spec.dilation)
+    if spec.ceil_mode:
+        kwargs["ceil_mode"] = True
+    if spec.kind == "avg" and not spec.count_include_pad:
+        kwargs["count_include_pad"] = False
+    name = "MaxPool" if spec.kind == "max" else "AvgPool"
+    return f"{name}{spec.dims}d", (_squeeze(spec.kernel),), kwargs
+
+
+def confirm_pool(geometry: PoolGeometry | AdaptiveGeometry) -> Confirmation:
+    """Build the torch pooling layer on the meta device and compare the output shape."""
+    name, args, kwargs = pool_layer_call(geometry)
+    too_big = _too_big_for_torch({"input": (1, *geometry.input_shape), "output": (1, *geometry.output_shape)})
+    if too_big:
+        return Confirmation(None, name, args, kwargs, skipped=too_big)
+    torch = import_torch()
+    layer = _build(torch, name, args, kwargs)
+    out = _run_on_meta(torch, layer, geometry.input_shape)
+    shape = tuple(out.shape[1:])
+    if shape != geometry.output_shape:
+        raise TorchDisagreement("output_shape", list(geometry.output_shape), list(shape))
+    return Confirmation(True, name, args, kwargs, shape, 0)
+
+
+def _build(torch: ModuleType, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    try:
+        return getattr(torch.nn, name)(*args, **kwargs)
+    except Exception as error:
+        raise TorchDisagreement("validity", "valid", _first_line(error)) from error
+
+
+def _run_on_meta(torch: ModuleType, layer: Any, input_shape: tuple[int, ...]) -> Any:
+    with warnings.catch_warnings():
+        # e.g. "Using padding='same' with even kernel lengths ... may require a copy"
+        warnings.simplefilter("ignore")
+        try:
+            with torch.no_grad():
+                return layer(torch.empty((1, *input_shape), device="meta"))
+        except Exception as error:
+            raise TorchDisagreement("validity", "valid", _first_line(error)) from error

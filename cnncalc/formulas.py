@@ -6,7 +6,9 @@ table layout (which only places these strings).
 
 from __future__ import annotations
 
-from .conv import AxisGeometry, ConvGeometry
+from .conv import ConvGeometry
+from .pool import AdaptiveAxis, PoolGeometry
+from .window import AxisGeometry
 
 # What an axis's cells are called in prose: rows along H, columns along W.
 CELL_NAMES = {"W": "columns", "H": "rows", "Z": "planes"}
@@ -14,7 +16,7 @@ CELL_NAMES = {"W": "columns", "H": "rows", "Z": "planes"}
 
 def plural(n: int, word: str) -> str:
     """``plural(1, "columns")`` → ``"1 column"``."""
-    return f"{n} {word if n != 1 else word.rstrip('s')}"
+    return f"{n:,} {word if n != 1 else word.rstrip('s')}"
 
 
 def padding_term(axis: AxisGeometry) -> str:
@@ -25,19 +27,20 @@ def padding_term(axis: AxisGeometry) -> str:
 
 def axis_formula(axis: AxisGeometry, transposed: bool) -> tuple[str, str]:
     """(symbolic, filled) output-size formula along one axis."""
+    w = axis.label
     if transposed:
         pad = f"2·{axis.pad_before}"
         return (
-            "(W − 1)·S − 2P + d·(F − 1) + output_padding + 1",
+            f"({w} − 1)·S − 2P + d·(F − 1) + output_padding + 1",
             f"({axis.size} − 1)·{axis.stride} − {pad} + {axis.dilation}·({axis.kernel} − 1)"
             f" + {axis.output_padding} + 1 = {axis.output}",
         )
     pad = padding_term(axis)
     if axis.dilation == 1:
-        symbolic = "(W − F + 2P)/S + 1"
+        symbolic = f"({w} − F + 2P)/S + 1"
         numerator = f"{axis.size} − {axis.kernel} + {pad}"
     else:
-        symbolic = "(W + 2P − d·(F − 1) − 1)/S + 1"
+        symbolic = f"({w} + 2P − d·(F − 1) − 1)/S + 1"
         numerator = f"{axis.size} + {pad} − {axis.dilation}·({axis.kernel} − 1) − 1"
     if axis.stride == 1 or axis.exact:
         return symbolic, f"({numerator})/{axis.stride} + 1 = {axis.output}"
@@ -137,7 +140,7 @@ def explain_conv(geometry: ConvGeometry) -> list[str]:
             lines.append(f"  the kernel spans F = {axis.span} cells")
         if spec.transposed:
             lines.append(
-                f"  the {axis.size} inputs, spread {axis.stride} apart, reach (W − 1)·S = "
+                f"  the {axis.size} inputs, spread {axis.stride} apart, reach ({axis.label} − 1)·S = "
                 f"({axis.size} − 1)·{axis.stride} = {axis.numerator} cells past the first"
             )
             lines.append(
@@ -149,7 +152,7 @@ def explain_conv(geometry: ConvGeometry) -> list[str]:
             )
             continue
         lines.append(
-            f"  padded input: W + {'2P' if axis.pad_before == axis.pad_after else 'P_before + P_after'} = "
+            f"  padded input: {axis.label} + {'2P' if axis.pad_before == axis.pad_after else 'P_before + P_after'} = "
             f"{axis.size} + {padding_term(axis)} = {axis.padded_size}"
         )
         lines.append(
@@ -179,4 +182,127 @@ def explain_conv(geometry: ConvGeometry) -> list[str]:
     lines.append(f"  {symbolic} = {filled}")
     lines.append("Multiply-accumulates:")
     lines.append(f"  {macs_formula(geometry)}")
+    return lines
+
+
+def pool_axis_formula(axis: AxisGeometry) -> tuple[str, str]:
+    """The seed's (W − F)/S + 1, with torch's padding, dilation and ceil_mode."""
+    w = axis.label
+    p = axis.pad_before
+    if axis.dilation > 1:
+        symbolic = f"({w} + 2P − d·(F − 1) − 1)/S + 1"
+        numerator = f"{axis.size} + 2·{p} − {axis.dilation}·({axis.kernel} − 1) − 1"
+    elif p:
+        symbolic = f"({w} − F + 2P)/S + 1"
+        numerator = f"{axis.size} − {axis.kernel} + 2·{p}"
+    else:
+        symbolic = f"({w} − F)/S + 1"
+        numerator = f"{axis.size} − {axis.kernel}"
+    s = axis.stride
+    if axis.ceil_mode:
+        ceiled = -(-axis.numerator // s)
+        filled = f"⌈({numerator})/{s}⌉ + 1 = ⌈{axis.numerator}/{s}⌉ + 1"
+        if axis.ceil_dropped:
+            filled += f" − 1 = {ceiled} + 1 − 1"
+        return f"⌈{symbolic[:-4]}⌉ + 1", f"{filled} = {axis.output}"
+    if s == 1 or axis.exact:
+        return symbolic, f"({numerator})/{s} + 1 = {axis.output}"
+    return symbolic, f"({numerator})/{s} + 1 = ⌊{axis.numerator}/{s}⌋ + 1 = {axis.output}"
+
+
+def ceil_note(axis: AxisGeometry) -> str:
+    """What ceil_mode did on this axis ("" when it changed nothing)."""
+    if not axis.ceil_mode or axis.numerator % axis.stride == 0:
+        return ""
+    floor_output = axis.numerator // axis.stride + 1
+    if axis.ceil_dropped:
+        start = (axis.output) * axis.stride
+        return (
+            f"{axis.label}: ceil_mode would add a window at {start}, but it would start in the right padding "
+            f"(input and left padding end at {axis.size + axis.pad_before}): torch drops it, "
+            f"{axis.output} as without ceil_mode"
+        )
+    last = (axis.output - 1) * axis.stride
+    return (
+        f"{axis.label}: ceil_mode keeps a last, partial window starting at {last} "
+        f"(it reaches past the padded input, {axis.padded_size}): {axis.output} instead of {floor_output}"
+    )
+
+
+def adaptive_formula(axis: AdaptiveAxis) -> str:
+    return (
+        f"window i = [⌊i·{axis.size}/{axis.output}⌋, ⌈(i + 1)·{axis.size}/{axis.output}⌉) for i = 0 … {axis.output - 1}"
+    )
+
+
+def adaptive_note(axis: AdaptiveAxis, shown: int = 8) -> str:
+    windows = [axis.window(i) for i in range(min(axis.output, shown))]
+    listed = " ".join(f"[{start}, {end})" for start, end in windows)
+    if axis.output > shown:
+        listed += f" … ({axis.output} windows)"
+    sizes = axis.window_sizes
+    if len(sizes) == 1 and not axis.overlapping:
+        return f"{axis.label}: {listed}: {plural(axis.output, 'windows')} of {sizes[0]}, tiling the input"
+    kinds = " and ".join(map(str, sizes))
+    return (
+        f"{axis.label}: {listed}: {axis.output} does not divide {axis.size}, so the windows overlap "
+        f"and are {kinds} wide"
+    )
+
+
+def corner_note(geometry: PoolGeometry) -> str:
+    """Average pooling's divisor with padding: what count_include_pad does at the corner."""
+    corner = geometry.corner
+    spec = geometry.spec
+    if corner is None:
+        return "no padding: every window is all input, count_include_pad changes nothing"
+    share = f"{corner.input_cells}/{corner.counted_cells} = {corner.value_with_pad:.3g}"
+    if spec.count_include_pad:
+        return (
+            f"count_include_pad=True: padding counts in the divisor; the corner window holds {corner.input_cells} "
+            f"input cells of {corner.counted_cells}, so a constant input of 1 averages to {share} there "
+            "(1 with --no-count-pad); the shape is the same either way"
+        )
+    return (
+        f"count_include_pad=False: the divisor counts input cells only; the corner window averages its "
+        f"{corner.input_cells} input cells, so a constant input of 1 stays 1 (with padding counted: {share}); "
+        "the shape is the same either way"
+    )
+
+
+def explain_pool(geometry: PoolGeometry) -> list[str]:
+    """The pooling arithmetic step by step."""
+    lines: list[str] = []
+    for axis in geometry.axes:
+        lines.append(f"Output size along {axis.label} (input {axis.size}):")
+        if axis.dilation > 1:
+            lines.append(
+                f"  the dilated window spans d·(F − 1) + 1 = {axis.dilation}·({axis.kernel} − 1) + 1 = {axis.span}"
+            )
+        else:
+            lines.append(f"  the window spans F = {axis.span} cells")
+        if axis.pad_before:
+            lines.append(f"  padded input: {axis.label} + 2P = {axis.size} + 2·{axis.pad_before} = {axis.padded_size}")
+        lines.append(f"  room to slide: {axis.padded_size} − {axis.span} = {axis.numerator}")
+        floor_steps = axis.numerator // axis.stride
+        if axis.ceil_mode:
+            ceil_steps = -(-axis.numerator // axis.stride)
+            lines.append(
+                f"  steps of {axis.stride}, rounded up (ceil_mode): ⌈{axis.numerator}/{axis.stride}⌉ = {ceil_steps}"
+            )
+            lines.append(f"  positions: the first plus {ceil_steps} steps = {ceil_steps + 1}")
+            if axis.ceil_dropped:
+                start = ceil_steps * axis.stride
+                lines.append(
+                    f"  the last one would start at {ceil_steps}·{axis.stride} = {start}, at or past "
+                    f"{axis.label} + P = {axis.size + axis.pad_before}, in the right padding:"
+                    f" torch drops it, leaving {axis.output}"
+                )
+        else:
+            lines.append(f"  steps of {axis.stride}: ⌊{axis.numerator}/{axis.stride}⌋ = {floor_steps}")
+            lines.append(f"  positions: the first plus {floor_steps} steps = {axis.output}")
+            for note in (uncovered_note(axis), gap_note(axis)):
+                if note:
+                    lines.append(f"  {note}")
+    lines.append(f"Channels: D1 = D = {geometry.spec.channels}; pooling has no parameters.")
     return lines

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from . import formulas
 from .conv import ConvGeometry
+from .formulas import plural
+from .pool import MAX_LISTED_WINDOWS, AdaptiveGeometry, PoolGeometry
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -58,6 +60,10 @@ def human_bytes(n: int) -> str:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def memory_row(elements: int) -> tuple[str, str]:
+    return ("output memory", f"{plural(elements, 'elements')}, {human_bytes(elements * 4)} at float32 (batch 1)")
+
+
 def layer_call(confirmation: Confirmation) -> str:
     args = [str(a) for a in confirmation.args]
     args += [f"{key}={value!r}" for key, value in confirmation.kwargs.items()]
@@ -74,10 +80,7 @@ def confirmation_text(confirmation: Confirmation | None) -> str:
 
 def conv_rows(geometry: ConvGeometry, confirmation: Confirmation | None) -> list[tuple[str, str]]:
     spec = geometry.spec
-    rows: list[tuple[str, str]] = []
-    for name, shape in (("input", geometry.input_shape), ("output", geometry.output_shape)):
-        labels, values = seed_notation(shape)
-        rows.append((name, f"{labels} = {values}    torch {torch_shape(shape)}"))
+    rows = _shape_rows(geometry.input_shape, geometry.output_shape)
     for axis in geometry.axes:
         symbolic, filled = formulas.axis_formula(axis, spec.transposed)
         rows.append((f"output {axis.label}", f"{symbolic} = {filled}"))
@@ -94,12 +97,7 @@ def conv_rows(geometry: ConvGeometry, confirmation: Confirmation | None) -> list
         ("weight", f"{list(geometry.weight_shape)}" + (f", bias [{spec.out_channels}]" if spec.bias else ", no bias"))
     )
     rows.append(("MACs", formulas.macs_formula(geometry)))
-    rows.append(
-        (
-            "output memory",
-            f"{geometry.output_elements:,} elements, {human_bytes(geometry.output_bytes)} at float32 (batch 1)",
-        )
-    )
+    rows.append(memory_row(geometry.output_elements))
     rows.append(("torch", confirmation_text(confirmation)))
     return rows
 
@@ -107,15 +105,16 @@ def conv_rows(geometry: ConvGeometry, confirmation: Confirmation | None) -> list
 def print_table(title: str, rows: list[tuple[str, str]], explain: list[str] | None = None) -> None:
     from rich.table import Table
 
-    table = Table(title=title, show_header=False, title_justify="left")
+    table = Table(show_header=False)
     table.add_column("what", style="bold", no_wrap=True)
     table.add_column("value", overflow="fold")
     for name, value in rows:
         table.add_row(name, value)
     console = make_console()
+    console.print(title, markup=False)
     console.print(table)
     if explain:
-        console.print("\n".join(explain), markup=False)
+        console.print("\n".join(explain), markup=False, soft_wrap=True)
 
 
 def conv_title(geometry: ConvGeometry) -> str:
@@ -188,3 +187,108 @@ def confirmation_json(confirmation: Confirmation | None) -> dict[str, Any]:
 
 def print_json(obj: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(obj) + "\n")
+
+
+POOL_NAMES = {"max": "max", "avg": "average", "lp": "LP"}
+
+
+def pool_title(geometry: PoolGeometry | AdaptiveGeometry) -> str:
+    if isinstance(geometry, AdaptiveGeometry):
+        kind = "global" if geometry.global_pool else "adaptive"
+        return f"cnncalc pool: {geometry.dims}D {kind} {POOL_NAMES[geometry.kind]} pooling"
+    spec = geometry.spec
+    return f"cnncalc pool: {spec.dims}D {POOL_NAMES[spec.kind]} pooling"
+
+
+def _shape_rows(input_shape: tuple[int, ...], output_shape: tuple[int, ...]) -> list[tuple[str, str]]:
+    rows = []
+    for name, shape in (("input", input_shape), ("output", output_shape)):
+        labels, values = seed_notation(shape)
+        rows.append((name, f"{labels} = {values}    torch {torch_shape(shape)}"))
+    return rows
+
+
+def pool_rows(geometry: PoolGeometry | AdaptiveGeometry, confirmation: Confirmation | None) -> list[tuple[str, str]]:
+    rows = _shape_rows(geometry.input_shape, geometry.output_shape)
+    if isinstance(geometry, AdaptiveGeometry):
+        for adaptive in geometry.axes:
+            rows.append((f"output {adaptive.label}", f"{adaptive.output}: {formulas.adaptive_formula(adaptive)}"))
+        for adaptive in geometry.axes:
+            rows.append(("windows", formulas.adaptive_note(adaptive)))
+    else:
+        for axis in geometry.axes:
+            symbolic, filled = formulas.pool_axis_formula(axis)
+            rows.append((f"output {axis.label}", f"{symbolic} = {filled}"))
+        for axis in geometry.axes:
+            for note in (formulas.ceil_note(axis), formulas.uncovered_note(axis), formulas.gap_note(axis)):
+                if note:
+                    rows.append(("note", note))
+        if geometry.spec.kind == "avg":
+            rows.append(("divisor", formulas.corner_note(geometry)))
+        if geometry.spec.kind == "lp":
+            rows.append(("norm", f"p = {geometry.spec.norm:g}: (Σ x^p)^(1/p) over each window"))
+    channels = geometry.output_shape[0]
+    rows.append(("channels", f"D1 = D = {channels}: each channel is pooled on its own"))
+    rows.append(("parameters", "0: pooling has no weights"))
+    rows.append(memory_row(geometry.output_elements))
+    rows.append(("torch", confirmation_text(confirmation)))
+    return rows
+
+
+def pool_json(geometry: PoolGeometry | AdaptiveGeometry, confirmation: Confirmation | None) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "command": "pool",
+        "dims": len(geometry.input_shape) - 1,
+        "input_shape": list(geometry.input_shape),
+        "d": geometry.input_shape[0],
+    }
+    if isinstance(geometry, AdaptiveGeometry):
+        base.update(
+            {
+                "type": geometry.kind,
+                "adaptive": [a.output for a in geometry.axes],
+                "global": geometry.global_pool,
+                "windows": {
+                    a.label: [list(a.window(i)) for i in range(a.output)] if a.output <= MAX_LISTED_WINDOWS else None
+                    for a in geometry.axes
+                },
+                "window_sizes": {a.label: list(a.window_sizes) for a in geometry.axes},
+            }
+        )
+    else:
+        spec = geometry.spec
+        base.update(
+            {
+                "type": spec.kind,
+                "f": list(spec.kernel),
+                "s": list(spec.stride),
+                "p": list(spec.padding),
+                "dilation": list(spec.dilation),
+                "ceil": spec.ceil_mode,
+                "count_include_pad": spec.count_include_pad if spec.kind == "avg" else None,
+                "norm": spec.norm,
+                "axes": [
+                    {
+                        "axis": a.label,
+                        "input": a.size,
+                        "output": a.output,
+                        "exact": a.exact,
+                        "uncovered_input": a.uncovered_input,
+                        "ceil_dropped": a.ceil_dropped,
+                    }
+                    for a in geometry.axes
+                ],
+            }
+        )
+        if geometry.corner is not None:
+            base["corner_value_with_pad"] = geometry.corner.value_with_pad
+    base.update(
+        {
+            "output_shape": list(geometry.output_shape),
+            "params": 0,
+            "output_elements": geometry.output_elements,
+            **confirmation_json(confirmation),
+        }
+    )
+    return base
