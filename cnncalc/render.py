@@ -1,42 +1,23 @@
 """Output: the rich table people read and the JSON scripts parse.
 
 Nothing here computes; it lays out what the core and the confirmation found.
-rich is imported only when a table is printed, so ``--json`` stays light.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import sys
 from typing import TYPE_CHECKING, Any
 
 from . import formulas
-from .conv import ConvGeometry
 from .formulas import plural
-from .pool import MAX_LISTED_WINDOWS, AdaptiveGeometry, PoolGeometry
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
     from .confirm import Confirmation
+    from .conv import ConvGeometry
+    from .pool import AdaptiveGeometry, PoolGeometry
 
 SCHEMA_VERSION = 1
 MACS_CONVENTION = "one multiply-accumulate per weight use, bias excluded; transposed counted from the input side"
-
-
-def make_console(stderr: bool = False) -> Console:
-    """A console that colours only a terminal, and nothing when NO_COLOR is set."""
-    from rich.console import Console
-
-    no_color = bool(os.environ.get("NO_COLOR"))
-    return Console(
-        stderr=stderr,
-        color_system=None if no_color else "auto",
-        no_color=no_color,
-        highlight=False,
-        soft_wrap=False,
-    )
 
 
 def seed_notation(shape: tuple[int, ...]) -> tuple[str, str]:
@@ -103,18 +84,12 @@ def conv_rows(geometry: ConvGeometry, confirmation: Confirmation | None) -> list
 
 
 def print_table(title: str, rows: list[tuple[str, str]], explain: list[str] | None = None) -> None:
-    from rich.table import Table
+    from . import table
 
-    table = Table(show_header=False)
-    table.add_column("what", style="bold", no_wrap=True)
-    table.add_column("value", overflow="fold")
-    for name, value in rows:
-        table.add_row(name, value)
-    console = make_console()
-    console.print(title, markup=False)
-    console.print(table)
+    lines = [title, *table.draw(rows, table.terminal_width(), table.use_colour(sys.stdout))]
     if explain:
-        console.print("\n".join(explain), markup=False, soft_wrap=True)
+        lines += explain
+    sys.stdout.write("\n".join(lines) + "\n")
 
 
 def conv_title(geometry: ConvGeometry) -> str:
@@ -186,6 +161,8 @@ def confirmation_json(confirmation: Confirmation | None) -> dict[str, Any]:
 
 
 def print_json(obj: dict[str, Any]) -> None:
+    import json
+
     sys.stdout.write(json.dumps(obj) + "\n")
 
 
@@ -193,6 +170,8 @@ POOL_NAMES = {"max": "max", "avg": "average", "lp": "LP"}
 
 
 def pool_title(geometry: PoolGeometry | AdaptiveGeometry) -> str:
+    from .pool import AdaptiveGeometry
+
     if isinstance(geometry, AdaptiveGeometry):
         kind = "global" if geometry.global_pool else "adaptive"
         return f"cnncalc pool: {geometry.dims}D {kind} {POOL_NAMES[geometry.kind]} pooling"
@@ -209,6 +188,8 @@ def _shape_rows(input_shape: tuple[int, ...], output_shape: tuple[int, ...]) -> 
 
 
 def pool_rows(geometry: PoolGeometry | AdaptiveGeometry, confirmation: Confirmation | None) -> list[tuple[str, str]]:
+    from .pool import AdaptiveGeometry
+
     rows = _shape_rows(geometry.input_shape, geometry.output_shape)
     if isinstance(geometry, AdaptiveGeometry):
         for adaptive in geometry.axes:
@@ -236,6 +217,8 @@ def pool_rows(geometry: PoolGeometry | AdaptiveGeometry, confirmation: Confirmat
 
 
 def pool_json(geometry: PoolGeometry | AdaptiveGeometry, confirmation: Confirmation | None) -> dict[str, Any]:
+    from .pool import MAX_LISTED_WINDOWS, AdaptiveGeometry
+
     base: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "command": "pool",
