@@ -21,7 +21,6 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_enable=False,
-    rich_markup_mode=None,
 )
 
 PER_DIM = "One value for every axis, or one per axis in torch order (3x5: H=3, W=5)."

@@ -13,11 +13,13 @@ import warnings
 from dataclasses import dataclass, field
 from math import prod
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .conv import ConvGeometry
 from .errors import TorchDisagreement
-from .pool import AdaptiveGeometry, PoolGeometry
+
+if TYPE_CHECKING:
+    from .conv import ConvGeometry
+    from .pool import AdaptiveGeometry, PoolGeometry
 
 # torch sizes tensors (in bytes, too) with int64; past this the meta device
 # itself overflows, so a confirmation is skipped, not failed.
@@ -123,6 +125,8 @@ def _first_line(error: BaseException) -> str:
 
 def pool_layer_call(geometry: PoolGeometry | AdaptiveGeometry) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
     """The torch.nn class name and arguments that build this pooling layer."""
+    from .pool import AdaptiveGeometry
+
     if isinstance(geometry, AdaptiveGeometry):
         kind = "Max" if geometry.kind == "max" else "Avg"
         sizes = tuple(a.output for a in geometry.axes)

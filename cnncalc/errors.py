@@ -37,7 +37,9 @@ class InvalidParameter(CnnCalcError):
         super().__init__(self.describe())
 
     def describe(self, option_prefix: str = "") -> str:
-        line = f"{option_prefix}{self.param} got {self.value}, expected {self.expected}"
+        # Options are spelt with dashes on the command line, underscores in Python and JSON.
+        name = self.param.replace("_", "-") if option_prefix else self.param
+        line = f"{option_prefix}{name} got {self.value}, expected {self.expected}"
         return f"{line}: {self.fix}" if self.fix else line
 
 

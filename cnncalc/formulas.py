@@ -6,9 +6,13 @@ table layout (which only places these strings).
 
 from __future__ import annotations
 
-from .conv import ConvGeometry
-from .pool import AdaptiveAxis, PoolGeometry
+from typing import TYPE_CHECKING
+
 from .window import AxisGeometry
+
+if TYPE_CHECKING:
+    from .conv import ConvGeometry
+    from .pool import AdaptiveAxis, PoolGeometry
 
 # What an axis's cells are called in prose: rows along H, columns along W.
 CELL_NAMES = {"W": "columns", "H": "rows", "Z": "planes"}

@@ -186,7 +186,7 @@ def make_pool_spec(
     if pool_kind != "max" and any(d != 1 for d in dilation_t):
         raise InvalidParameter(
             "dilation",
-            format_shape(dilation_t),
+            max(dilation_t),
             "1: only max pooling dilates its window (torch's AvgPool and LPPool take no dilation)",
             "drop --dilation, or use --type max",
         )
@@ -208,7 +208,10 @@ def make_pool_spec(
         raise InvalidParameter("norm", norm, "no --norm except with --type lp", "add --type lp, or drop --norm")
     if pool_kind != "avg" and not count_include_pad:
         raise InvalidParameter(
-            "count_pad", "off", "--no-count-pad with --type avg only", "drop --no-count-pad, or use --type avg"
+            "no_count_pad",
+            "given",
+            "average pooling: only AvgPool has count_include_pad",
+            "drop --no-count-pad, or use --type avg",
         )
     return PoolSpec(
         kind=pool_kind,

@@ -5,36 +5,26 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
-from typer.testing import CliRunner
-
-from cnncalc.cli import app
-
-GOLDEN = Path(__file__).parent / "golden"
-runner = CliRunner(env={"COLUMNS": "100", "NO_COLOR": None, "FORCE_COLOR": None})
+from conftest import Run, run_in_subprocess
 
 
-def run(*args: str, env: dict[str, str | None] | None = None) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args), env=env)
-    return result.exit_code, result.stdout, result.stderr
-
-
-def test_seed_example_golden_table() -> None:
-    code, out, err = run("conv", "--w", "7", "--f", "3", "--s", "2")
+def test_seed_example_golden_table(cnncalc: Run, golden: Callable[[str], str]) -> None:
+    code, out, err = cnncalc("conv", "--w", "7", "--f", "3", "--s", "2")
     assert (code, err) == (0, "")
-    assert out == (GOLDEN / "conv_seed.txt").read_text()
+    assert out == golden("conv_seed.txt")
 
 
-def test_inexact_division_golden_table() -> None:
-    code, out, err = run("conv", "--input", "3x8x7", "--k", "16", "--f", "3", "--s", "2", "--explain")
+def test_inexact_division_golden_table(cnncalc: Run, golden: Callable[[str], str]) -> None:
+    code, out, err = cnncalc("conv", "--input", "3x8x7", "--k", "16", "--f", "3", "--s", "2", "--explain")
     assert (code, err) == (0, "")
-    assert out == (GOLDEN / "conv_inexact_explain.txt").read_text()
+    assert out == golden("conv_inexact_explain.txt")
 
 
-def test_json_fields() -> None:
-    code, out, _ = run("conv", "--w", "7", "--d", "3", "--k", "16", "--f", "3", "--s", "2", "--json")
+def test_json_fields(cnncalc: Run) -> None:
+    code, out, _ = cnncalc("conv", "--w", "7", "--d", "3", "--k", "16", "--f", "3", "--s", "2", "--json")
     assert code == 0
     data = json.loads(out)
     assert data["output_shape"] == [16, 3, 3]
@@ -45,14 +35,14 @@ def test_json_fields() -> None:
     assert data["schema_version"] == 1
 
 
-def test_json_without_verification() -> None:
-    code, out, _ = run("conv", "--input", "4x10", "--f", "3", "--json", "--no-verify")
+def test_json_without_verification(cnncalc: Run) -> None:
+    code, out, _ = cnncalc("conv", "--input", "4x10", "--f", "3", "--json", "--no-verify")
     data = json.loads(out)
     assert (code, data["verified"], data["skipped"], data["output_shape"]) == (0, None, "--no-verify", [1, 8])
 
 
-def test_confirmation_line() -> None:
-    code, out, _ = run("conv", "--w", "7", "--d", "3", "--k", "16", "--f", "3", "--s", "2")
+def test_confirmation_line(cnncalc: Run) -> None:
+    code, out, _ = cnncalc("conv", "--w", "7", "--d", "3", "--k", "16", "--f", "3", "--s", "2")
     assert code == 0
     assert "torch.nn.Conv2d(3, 16, kernel_size=3, stride=2) → [1, 16, 3, 3], 448 params ✓" in out
 
@@ -65,12 +55,12 @@ def test_confirmation_line() -> None:
         (("--expect", "4x4"), 1),
     ],
 )
-def test_expect_exit_codes(args: tuple[str, ...], code: int) -> None:
-    assert run("conv", "--w", "7", "--f", "3", "--s", "2", "--no-verify", *args)[0] == code
+def test_expect_exit_codes(cnncalc: Run, args: tuple[str, ...], code: int) -> None:
+    assert cnncalc("conv", "--w", "7", "--f", "3", "--s", "2", "--no-verify", *args)[0] == code
 
 
-def test_expect_failure_says_what_it_got() -> None:
-    code, _, err = run("conv", "--w", "7", "--f", "3", "--s", "2", "--no-verify", "--expect", "4x4")
+def test_expect_failure_says_what_it_got(cnncalc: Run) -> None:
+    code, _, err = cnncalc("conv", "--w", "7", "--f", "3", "--s", "2", "--no-verify", "--expect", "4x4")
     assert code == 1
     assert err == "cnncalc: error: --expect 4x4 not met: the output is 1x3x3\n"
 
@@ -101,7 +91,7 @@ def test_expect_failure_says_what_it_got() -> None:
         ),
         (
             ("--w", "7", "--s", "2", "--transposed", "--output-padding", "2"),
-            "--output_padding got 2, expected less than the stride (2) or the dilation (1) on axis H "
+            "--output-padding got 2, expected less than the stride (2) or the dilation (1) on axis H "
             "(torch: output padding must be smaller than either stride or dilation): use --output-padding 1 or less",
         ),
         (
@@ -116,15 +106,15 @@ def test_expect_failure_says_what_it_got() -> None:
         ((), "--w got nothing, expected the input size: give --w (and --h, --d) or --input CxHxW"),
     ],
 )
-def test_bad_input_is_one_line_and_exit_2(args: tuple[str, ...], line: str) -> None:
-    code, out, err = run("conv", *args)
+def test_bad_input_is_one_line_and_exit_2(cnncalc: Run, args: tuple[str, ...], line: str) -> None:
+    code, out, err = cnncalc("conv", *args)
     assert code == 2
     assert out == ""
     assert err == f"cnncalc: error: {line}\n"
 
 
-def test_huge_input_is_exact_and_skips_torch_with_a_reason() -> None:
-    code, out, err = run("conv", "--w", "1e12", "--f", "3", "--json")
+def test_huge_input_is_exact_and_skips_torch_with_a_reason(cnncalc: Run) -> None:
+    code, out, err = cnncalc("conv", "--w", "1e12", "--f", "3", "--json")
     data = json.loads(out)
     assert (code, err) == (0, "")
     assert data["output_shape"] == [1, 10**12 - 2, 10**12 - 2]
@@ -132,28 +122,17 @@ def test_huge_input_is_exact_and_skips_torch_with_a_reason() -> None:
     assert "int64" in data["skipped"]
 
 
-def test_huge_1d_input_is_still_confirmed() -> None:
-    code, out, _ = run("conv", "--w", "1e12", "--dims", "1", "--f", "3", "--json")
+def test_huge_1d_input_is_still_confirmed(cnncalc: Run) -> None:
+    code, out, _ = cnncalc("conv", "--w", "1e12", "--dims", "1", "--f", "3", "--json")
     assert code == 0
     assert json.loads(out)["verified"] is True
 
 
-def test_no_ansi_codes_when_no_color_is_set() -> None:
+def test_no_ansi_codes_when_no_color_is_set(cnncalc: Run) -> None:
     args = ("conv", "--w", "7", "--f", "3", "--no-verify")
-    assert "\x1b[" in run(*args, env={"FORCE_COLOR": "1"})[1]
-    assert "\x1b[" not in run(*args, env={"FORCE_COLOR": "1", "NO_COLOR": "1"})[1]
-    assert "\x1b[" not in run(*args)[1]
-
-
-def _subprocess(*args: str, code: str = "") -> subprocess.CompletedProcess[str]:
-    program = (
-        "import sys, runpy\n"
-        f"sys.argv = ['cnncalc', *{list(args)!r}]\n"
-        "try:\n    runpy.run_module('cnncalc', run_name='__main__')\n"
-        "except SystemExit as exit:\n    status = exit.code\n"
-        f"{code}"
-    )
-    return subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=False)
+    assert "\x1b[" in cnncalc(*args, env={"FORCE_COLOR": "1"})[1]
+    assert "\x1b[" not in cnncalc(*args, env={"FORCE_COLOR": "1", "NO_COLOR": "1"})[1]
+    assert "\x1b[" not in cnncalc(*args)[1]
 
 
 @pytest.mark.parametrize(
@@ -166,17 +145,17 @@ def _subprocess(*args: str, code: str = "") -> subprocess.CompletedProcess[str]:
     ],
 )
 def test_paths_without_confirmation_never_import_torch(args: tuple[str, ...]) -> None:
-    done = _subprocess(*args, code="print('torch' in sys.modules, file=sys.stderr)\n")
+    done = run_in_subprocess(*args, code="print('torch' in sys.modules, file=sys.stderr)\n")
     assert done.stderr == "False\n"
 
 
 def test_verified_path_does_import_torch_and_stays_quiet() -> None:
-    done = _subprocess("conv", "--w", "7", "--f", "3", code="print('torch' in sys.modules, file=sys.stderr)\n")
+    done = run_in_subprocess("conv", "--w", "7", "--f", "3", code="print('torch' in sys.modules, file=sys.stderr)\n")
     assert done.stderr == "True\n"  # no torch or numpy warning before it
 
 
 def test_usage_errors_are_one_line_too() -> None:
-    done = _subprocess("conv", "--w", "7", "--bogus", "1", code="sys.exit(status)\n")
+    done = run_in_subprocess("conv", "--w", "7", "--bogus", "1", code="sys.exit(status)\n")
     assert done.returncode == 2
     assert done.stderr == "cnncalc: error: No such option: --bogus (Possible options: --groups, --s)\n"
 
