@@ -22,6 +22,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 bench: $(STAMP)
+	$(BIN)/python -m compileall -q cnncalc
 	$(BIN)/python bench/run.py
 
 demo: $(STAMP)
