@@ -264,9 +264,25 @@ def pool_geometry(spec: PoolSpec) -> PoolGeometry:
                 f"use a kernel of at most {_largest_kernel(axis)}, or a larger input",
             )
         axes.append(axis)
+    if spec.dims == 3 and spec.kind != "max":
+        _check_3d_average_window(spec)
     corner = _corner(spec) if spec.kind == "avg" and any(spec.padding) else None
     output_shape = (spec.channels, *(a.output for a in axes))
     return PoolGeometry(spec, tuple(axes), output_shape, corner)
+
+
+def _check_3d_average_window(spec: PoolSpec) -> None:
+    # torch's 3D average pooling (and LPPool3d, built on it) wants every
+    # unpadded axis at least as large as the kernel; 1D and 2D do not.
+    for label, w, f in zip(AXIS_LABELS[3], spec.size, spec.kernel, strict=True):
+        if w < f:
+            raise InvalidParameter(
+                "f",
+                f,
+                f"a kernel no larger than the unpadded input on axis {label}, {w} "
+                "(torch's 3D average pooling: input image smaller than kernel size)",
+                f"use a kernel of at most {w} on {label}",
+            )
 
 
 def _largest_kernel(axis: AxisGeometry) -> int:
