@@ -57,10 +57,12 @@ def answer(
     confirm: Callable[[Any], Any] | None,
     to_json: Callable[[Any, Any], dict[str, Any]],
     title: Callable[[Any], str],
-    rows: Callable[[Any, Any], list[tuple[str, str]]],
+    tables: Callable[[Any, Any], list[Any]],
     explain: Callable[[Any], list[str]] | None,
     as_json: bool,
     expect: Text,
+    short: Callable[[tuple[int, ...]], tuple[int, ...]] = lambda shape: shape[1:],
+    short_name: str = "the spatial size",
 ) -> None:
     """Confirm, print, then check --expect: the same last steps for every calculator."""
     from . import render
@@ -70,9 +72,9 @@ def answer(
     if as_json:
         render.print_json(to_json(geometry, confirmation))
     else:
-        render.print_table(title(geometry), rows(geometry, confirmation), explain(geometry) if explain else None)
+        render.print_table(title(geometry), tables(geometry, confirmation), explain(geometry) if explain else None)
     if expect is not None:
-        check_expectation(expect, geometry.output_shape)
+        check_expectation(expect, geometry.output_shape, short(geometry.output_shape), short_name)
 
 
 @app.callback()
@@ -143,7 +145,7 @@ def conv(
             confirm,
             render.conv_json,
             render.conv_title,
-            render.conv_rows,
+            render.conv_tables,
             formulas.explain_conv if explain else None,
             as_json,
             expect,
@@ -238,10 +240,76 @@ def pool(
             confirm,
             render.pool_json,
             render.pool_title,
-            render.pool_rows,
+            render.pool_tables,
             explainer if explain else None,
             as_json,
             expect,
+        )
+
+
+@app.command()
+def lstm(
+    hidden: Annotated[str, typer.Option("--hidden", help="Hidden size H.", metavar="INT")],
+    input: Annotated[str, typer.Option("--input", help="Input feature size I of x_t.", metavar="INT")],
+    cell: Annotated[str, typer.Option("--cell", help="lstm, gru or rnn.", metavar="KIND")] = "lstm",
+    layers: Annotated[str, typer.Option("--layers", help="Stacked layers (num_layers).", metavar="INT")] = "1",
+    bidirectional: Annotated[bool, typer.Option("--bidirectional", help="Run each layer both ways.")] = False,
+    proj: Annotated[
+        str, typer.Option("--proj", help="LSTM projection size P < H (proj_size; 0: none).", metavar="INT")
+    ] = "0",
+    no_bias: Annotated[bool, typer.Option("--no-bias", help="A layer without biases.")] = False,
+    batch: Annotated[str, typer.Option("--batch", help="Batch size.", metavar="INT")] = "1",
+    seq: Annotated[str, typer.Option("--seq", help="Sequence length.", metavar="INT")] = "1",
+    batch_first: Annotated[bool, typer.Option("--batch-first", help="Tensors as [batch, seq, features].")] = False,
+    nonlinearity: Annotated[
+        str, typer.Option("--nonlinearity", help="tanh or relu (plain RNN only).", metavar="NAME")
+    ] = "tanh",
+    expect: Annotated[Text, typer.Option("--expect", help="Exit 1 unless the output is this (64 or 1x1x64).")] = None,
+    explain: Explain = False,
+    as_json: Json = False,
+    verify: Annotated[
+        bool, typer.Option("--verify/--no-verify", help="Confirm shapes and the gate equations with the torch layer.")
+    ] = True,
+) -> None:
+    """Per-gate shapes of an LSTM (or GRU, RNN) over [h_(t−1), x_t], where each gate lives in torch's packed
+    weights, and both parameter counts.
+
+    Example: cnncalc lstm --hidden 64 --input 32
+    """
+    from . import formulas, render
+    from .rnn import make_rnn_spec, rnn_geometry
+
+    with reporting():
+        spec = make_rnn_spec(
+            hidden=hidden,
+            input=input,
+            cell=cell,
+            layers=layers,
+            bidirectional=bidirectional,
+            proj=proj,
+            bias=not no_bias,
+            batch=batch,
+            seq=seq,
+            batch_first=batch_first,
+            nonlinearity=nonlinearity,
+        )
+        geometry = rnn_geometry(spec)
+        confirm: Callable[[Any], Any] | None = None
+        if verify:
+            from .confirm import confirm_rnn
+
+            confirm = confirm_rnn
+        answer(
+            geometry,
+            confirm,
+            render.rnn_json,
+            render.rnn_title,
+            render.rnn_tables,
+            formulas.explain_rnn if explain else None,
+            as_json,
+            expect,
+            short=lambda shape: shape[-1:],
+            short_name="the features",
         )
 
 

@@ -20,6 +20,7 @@ from .errors import TorchDisagreement
 if TYPE_CHECKING:
     from .conv import ConvGeometry
     from .pool import AdaptiveGeometry, PoolGeometry
+    from .rnn import RnnGeometry
 
 # torch sizes tensors (in bytes, too) with int64; past this the meta device
 # itself overflows, so a confirmation is skipped, not failed.
@@ -175,11 +176,227 @@ def _build(torch: ModuleType, name: str, args: tuple[Any, ...], kwargs: dict[str
 
 
 def _run_on_meta(torch: ModuleType, layer: Any, input_shape: tuple[int, ...]) -> Any:
+    return _forward(torch, layer, torch.empty((1, *input_shape), device="meta"))
+
+
+# The numeric check builds the layer for real on the CPU; past this many
+# parameters (100 MB at float32) it is skipped rather than allocate them.
+NUMERIC_MAX_PARAMS = 25_000_000
+# Shapes come from a CPU forward pass on zeros when the activations stay small...
+CPU_MAX_ELEMENTS = 32_000_000
+# ...else from the meta device, whose recurrent kernels run step by step (~20 ms a step).
+META_MAX_STEPS = 256
+# The seeded tensor the gate equations are checked on: small, but every layer,
+# direction and step of it.
+NUMERIC_BATCH, NUMERIC_SEQ = 2, 5
+NUMERIC_TOLERANCE = 1e-5
+
+
+@dataclass(frozen=True)
+class NumericCheck:
+    """The seed's gate equations, computed by hand, against torch's forward pass."""
+
+    max_abs_error: float | None
+    batch: int = 0
+    seq: int = 0
+    skipped: str = ""
+
+
+@dataclass(frozen=True)
+class RnnConfirmation:
+    shapes: Confirmation
+    numbers: NumericCheck
+
+
+def rnn_layer_call(geometry: RnnGeometry) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
+    spec = geometry.spec
+    kwargs: dict[str, Any] = {}
+    if spec.layers != 1:
+        kwargs["num_layers"] = spec.layers
+    if not spec.bias:
+        kwargs["bias"] = False
+    if spec.batch_first:
+        kwargs["batch_first"] = True
+    if spec.bidirectional:
+        kwargs["bidirectional"] = True
+    if spec.proj:
+        kwargs["proj_size"] = spec.proj
+    if spec.cell == "rnn" and spec.nonlinearity != "tanh":
+        kwargs["nonlinearity"] = spec.nonlinearity
+    return spec.cell.upper(), (spec.input_size, spec.hidden), kwargs
+
+
+def confirm_rnn(geometry: RnnGeometry) -> RnnConfirmation:
+    """Check the shapes against torch's layer, then the gate equations numerically.
+
+    Raises ``TorchDisagreement`` on a shape or count mismatch, or when the
+    hand-computed states differ from torch's by more than 1e-5.
+    """
+    name, args, kwargs = rnn_layer_call(geometry)
+    spec = geometry.spec
+    torch = import_torch()
+    real = geometry.params <= NUMERIC_MAX_PARAMS
+    if real:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            layer = _build(torch, name, args, kwargs)
+    else:
+        layer = _build(torch, name, args, {**kwargs, "device": "meta"})
+    _compare_parameters(geometry, layer)
+    x_shape = (spec.batch, spec.seq, spec.input_size) if spec.batch_first else (spec.seq, spec.batch, spec.input_size)
+    activations = prod(x_shape) + prod(geometry.output_shape) * spec.layers
+    skipped = ""
+    if real and activations <= CPU_MAX_ELEMENTS:
+        out = _forward(torch, layer, torch.zeros(x_shape))
+    elif spec.seq * spec.layers * spec.directions <= META_MAX_STEPS:
+        meta = layer if not real else _build(torch, name, args, {**kwargs, "device": "meta"})
+        out = _forward(torch, meta, torch.empty(x_shape, device="meta"))
+    else:
+        out = None
+        skipped = (
+            f"output shapes not run: {spec.seq * spec.layers * spec.directions:,} recurrent steps on the meta device "
+            f"would take minutes and the real layer is too large for the CPU"
+        )
+    if out is not None:
+        _compare_states(geometry, out)
+    confirmation = Confirmation(
+        True, name, args, kwargs, geometry.output_shape if out is not None else (), geometry.params, skipped
+    )
+    if not real:
+        reason = f"{geometry.params:,} parameters, more than the {NUMERIC_MAX_PARAMS:,} it builds for real"
+        return RnnConfirmation(confirmation, NumericCheck(None, skipped=reason))
+    return RnnConfirmation(confirmation, _check_numerics(torch, geometry, layer))
+
+
+def _forward(torch: ModuleType, layer: Any, x: Any) -> Any:
+    # e.g. "LSTM with projections is not supported with oneDNN": torch's business, not the user's
     with warnings.catch_warnings():
-        # e.g. "Using padding='same' with even kernel lengths ... may require a copy"
         warnings.simplefilter("ignore")
         try:
             with torch.no_grad():
-                return layer(torch.empty((1, *input_shape), device="meta"))
+                return layer(x)
         except Exception as error:
             raise TorchDisagreement("validity", "valid", _first_line(error)) from error
+
+
+def _compare_parameters(geometry: RnnGeometry, layer: Any) -> None:
+    ours = {p.name: p.shape for p in geometry.parameters}
+    theirs = {name: tuple(p.shape) for name, p in layer.named_parameters()}
+    if ours != theirs:
+        raise TorchDisagreement("parameters", ours, theirs)
+    count = sum(p.numel() for p in layer.parameters())
+    if count != geometry.params:
+        raise TorchDisagreement("params", geometry.params, count)
+
+
+def _compare_states(geometry: RnnGeometry, out: Any) -> None:
+    output, state = out
+    pairs: list[tuple[str, tuple[int, ...], Any]] = [
+        ("output_shape", geometry.output_shape, output),
+        ("h_n_shape", geometry.h_n_shape, state[0] if geometry.c_n_shape else state),
+    ]
+    if geometry.c_n_shape:
+        pairs.append(("c_n_shape", geometry.c_n_shape, state[1]))
+    for what, mine, tensor in pairs:
+        if tuple(tensor.shape) != mine:
+            raise TorchDisagreement(what, list(mine), list(tensor.shape))
+
+
+def _check_numerics(torch: ModuleType, geometry: RnnGeometry, layer: Any) -> NumericCheck:
+    spec = geometry.spec
+    # Its own small tensor, whatever --batch and --seq say: several steps, so
+    # that h_(t−1) and c_(t−1) take part, and more than one example.
+    batch, seq = NUMERIC_BATCH, NUMERIC_SEQ
+    generator = torch.Generator().manual_seed(0)
+    x = torch.randn(seq, batch, spec.input_size, generator=generator)
+    output, state = _forward(torch, layer, x.transpose(0, 1) if spec.batch_first else x)
+    if spec.batch_first:
+        output = output.transpose(0, 1)
+    h_n, c_n = state if spec.cell == "lstm" else (state, None)
+    with torch.no_grad():
+        mine_output, mine_h, mine_c = _by_hand(torch, geometry, layer, x)
+    errors = [(output - mine_output).abs().max(), (h_n - mine_h).abs().max()]
+    if c_n is not None:
+        errors.append((c_n - mine_c).abs().max())
+    worst = float(max(errors))
+    if not worst <= NUMERIC_TOLERANCE:  # also catches NaN
+        raise TorchDisagreement(
+            "the gate equations", f"states within {NUMERIC_TOLERANCE:g} of torch's", f"a difference of {worst:.3g}"
+        )
+    return NumericCheck(worst, batch, seq)
+
+
+def _by_hand(torch: ModuleType, geometry: RnnGeometry, layer: Any, x: Any) -> tuple[Any, Any, Any]:
+    """The seed's equations, step by step, with weights cut from torch's packed tensors.
+
+    Returns (output, h_n, c_n) in torch's layout, time first.
+    """
+    spec = geometry.spec
+    seq, batch = x.shape[0], x.shape[1]
+    layer_input = x
+    finals_h, finals_c = [], []
+    for number in range(spec.layers):
+        outputs = []
+        for reverse in (False, True)[: spec.directions]:
+            suffix = f"_l{number}" + ("_reverse" if reverse else "")
+            cell = _SeedCell(torch, geometry, layer, suffix)
+            h = torch.zeros(batch, spec.h_size)
+            c = torch.zeros(batch, spec.hidden)
+            steps: list[Any] = [None] * seq
+            for t in reversed(range(seq)) if reverse else range(seq):
+                h, c = cell.step(layer_input[t], h, c)
+                steps[t] = h
+            outputs.append(torch.stack(steps))
+            finals_h.append(h)
+            finals_c.append(c)
+        layer_input = torch.cat(outputs, dim=2)
+    return layer_input, torch.stack(finals_h), torch.stack(finals_c)
+
+
+class _SeedCell:
+    """One layer and direction of a recurrent layer, in the seed's form.
+
+    Gate k gets the seed's weight W_k = [W_hk | W_ik] over [h_(t−1), x_t] and
+    one bias b_k = b_ik + b_hk. A GRU's new gate cannot take that form: torch
+    applies r to (W_hn·h + b_hn) alone, so it is computed as torch defines it.
+    """
+
+    def __init__(self, torch: ModuleType, geometry: RnnGeometry, layer: Any, suffix: str) -> None:
+        self.torch = torch
+        self.spec = geometry.spec
+        w_ih = getattr(layer, f"weight_ih{suffix}")
+        w_hh = getattr(layer, f"weight_hh{suffix}")
+        zeros = torch.zeros(w_ih.shape[0])
+        b_ih = getattr(layer, f"bias_ih{suffix}") if self.spec.bias else zeros
+        b_hh = getattr(layer, f"bias_hh{suffix}") if self.spec.bias else zeros
+        self.w_hr = getattr(layer, f"weight_hr{suffix}") if self.spec.proj else None
+        self.seed: dict[str, tuple[Any, Any]] = {}
+        self.parts: dict[str, tuple[Any, Any, Any, Any]] = {}
+        for gate in geometry.gates:
+            rows = slice(*geometry.rows(gate))
+            self.seed[gate.key] = (torch.cat([w_hh[rows], w_ih[rows]], dim=1), b_ih[rows] + b_hh[rows])
+            self.parts[gate.key] = (w_ih[rows], b_ih[rows], w_hh[rows], b_hh[rows])
+
+    def gate(self, key: str, hx: Any) -> Any:
+        weight, bias = self.seed[key]
+        return hx @ weight.T + bias  # the bias [H] broadcasts over the batch
+
+    def step(self, x_t: Any, h: Any, c: Any) -> tuple[Any, Any]:
+        torch, spec = self.torch, self.spec
+        hx = torch.cat([h, x_t], dim=1)  # [h_(t−1), x_t]
+        if spec.cell == "lstm":
+            f_t = torch.sigmoid(self.gate("f", hx))
+            i_t = torch.sigmoid(self.gate("i", hx))
+            c_tilde = torch.tanh(self.gate("g", hx))
+            c = f_t * c + i_t * c_tilde
+            o_t = torch.sigmoid(self.gate("o", hx))
+            h = o_t * torch.tanh(c)
+            return (h @ self.w_hr.T if self.w_hr is not None else h), c
+        if spec.cell == "gru":
+            r_t = torch.sigmoid(self.gate("r", hx))
+            z_t = torch.sigmoid(self.gate("z", hx))
+            w_in, b_in, w_hn, b_hn = self.parts["n"]
+            n_t = torch.tanh(x_t @ w_in.T + b_in + r_t * (h @ w_hn.T + b_hn))
+            return (1 - z_t) * n_t + z_t * h, c
+        activation = torch.relu if spec.nonlinearity == "relu" else torch.tanh
+        return activation(self.gate("h", hx)), c

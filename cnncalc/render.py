@@ -6,15 +6,18 @@ Nothing here computes; it lays out what the core and the confirmation found.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from . import formulas
+from . import formulas, table
 from .formulas import plural
+from .table import Section
 
 if TYPE_CHECKING:
-    from .confirm import Confirmation
+    from .confirm import Confirmation, NumericCheck, RnnConfirmation
     from .conv import ConvGeometry
     from .pool import AdaptiveGeometry, PoolGeometry
+    from .rnn import RnnGeometry
 
 SCHEMA_VERSION = 1
 MACS_CONVENTION = "one multiply-accumulate per weight use, bias excluded; transposed counted from the input side"
@@ -59,6 +62,10 @@ def confirmation_text(confirmation: Confirmation | None) -> str:
     return f"{layer_call(confirmation)} → {torch_shape(confirmation.output_shape)}, {confirmation.params:,} params ✓"
 
 
+def conv_tables(geometry: ConvGeometry, confirmation: Confirmation | None) -> list[Section]:
+    return [Section(conv_rows(geometry, confirmation))]
+
+
 def conv_rows(geometry: ConvGeometry, confirmation: Confirmation | None) -> list[tuple[str, str]]:
     spec = geometry.spec
     rows = _shape_rows(geometry.input_shape, geometry.output_shape)
@@ -83,10 +90,14 @@ def conv_rows(geometry: ConvGeometry, confirmation: Confirmation | None) -> list
     return rows
 
 
-def print_table(title: str, rows: list[tuple[str, str]], explain: list[str] | None = None) -> None:
-    from . import table
-
-    lines = [title, *table.draw(rows, table.terminal_width(), table.use_colour(sys.stdout))]
+def print_table(title: str, sections: Sequence[Section], explain: list[str] | None = None) -> None:
+    """Print the title, the tables, then any explanation."""
+    width, colour = table.terminal_width(), table.use_colour(sys.stdout)
+    lines = [title]
+    for section in sections:
+        if section.caption:
+            lines.append(section.caption)
+        lines += table.draw(section.rows, width, colour, section.header, section.separate_rows)
     if explain:
         lines += explain
     sys.stdout.write("\n".join(lines) + "\n")
@@ -187,6 +198,10 @@ def _shape_rows(input_shape: tuple[int, ...], output_shape: tuple[int, ...]) -> 
     return rows
 
 
+def pool_tables(geometry: PoolGeometry | AdaptiveGeometry, confirmation: Confirmation | None) -> list[Section]:
+    return [Section(pool_rows(geometry, confirmation))]
+
+
 def pool_rows(geometry: PoolGeometry | AdaptiveGeometry, confirmation: Confirmation | None) -> list[tuple[str, str]]:
     from .pool import AdaptiveGeometry
 
@@ -275,3 +290,142 @@ def pool_json(geometry: PoolGeometry | AdaptiveGeometry, confirmation: Confirmat
         }
     )
     return base
+
+
+def rnn_title(geometry: RnnGeometry) -> str:
+    spec = geometry.spec
+    parts = [f"{plural(spec.layers, 'layers')}"]
+    if spec.bidirectional:
+        parts.append("bidirectional")
+    if spec.proj:
+        parts.append(f"projected to {spec.proj}")
+    parts.append(f"batch {spec.batch}, sequence {spec.seq}")
+    return f"cnncalc {spec.cell}: {spec.cell.upper()}({spec.input_size} → {spec.hidden}), {', '.join(parts)}"
+
+
+HOLDS = {
+    "weight_ih": "x-parts of the gates {gates}, stacked",
+    "weight_hh": "h-parts of the gates {gates}, stacked",
+    "bias_ih": "input-side biases of {gates}",
+    "bias_hh": "hidden-side biases of {gates}",
+    "weight_hr": "the projection of h",
+}
+
+
+def _where(parts: dict[str, str] | None) -> str:
+    if not parts:
+        return "no weights: element-wise"
+    if "weight_hr" in parts:
+        return parts["weight_hr"]
+    text = f"x-part {parts['weight_ih']}, h-part {parts['weight_hh']}"
+    if "bias_ih" in parts:
+        text += f"; bias {parts['bias_ih']} + {parts['bias_hh']}"
+    return text
+
+
+def rnn_tables(geometry: RnnGeometry, confirmed: RnnConfirmation | None) -> list[Section]:
+    confirmation, check = (confirmed.shapes, confirmed.numbers) if confirmed else (None, None)
+    spec = geometry.spec
+    gates = formulas.gate_rows(geometry)
+    steps = Section(
+        [(g.name, g.equation, g.shapes, _where(g.torch)) for g in gates],
+        header=("step", "equation", "shapes", "in torch's packed weights"),
+        caption=f"The cell, step by step (layer 0, forward; torch stacks the gates as "
+        f"{', '.join(g.key for g in geometry.gates)}):",
+        separate_rows=True,
+    )
+    counts = Section([*formulas.params_formulas(geometry), ("why they differ", formulas.bias_note(geometry))])
+    keys = ", ".join(g.key for g in geometry.gates)
+    tensors = Section(
+        [
+            (p.name, str(list(p.shape)), f"{p.count:,}", HOLDS[p.name.split("_l")[0]].format(gates=keys))
+            for p in geometry.parameters
+        ]
+        + [("total", "", f"{geometry.params:,}", "the layer's count (torch's convention)")],
+        header=("parameter", "shape", "count", "holds"),
+        caption="Parameter tensors, as torch names them:",
+    )
+    x_shape = (spec.batch, spec.seq, spec.input_size) if spec.batch_first else (spec.seq, spec.batch, spec.input_size)
+    order = "[batch, seq, features]" if spec.batch_first else "[seq, batch, features]"
+    states = [
+        ("input", f"{list(x_shape)}  {order}"),
+        (
+            "output",
+            f"{list(geometry.output_shape)}  every step's h_t" + (", both directions" if spec.directions > 1 else ""),
+        ),
+        ("h_n", f"{list(geometry.h_n_shape)}  [layers·directions, batch, {'proj' if spec.proj else 'hidden'}]"),
+    ]
+    if geometry.c_n_shape:
+        states.append(("c_n", f"{list(geometry.c_n_shape)}  [layers·directions, batch, hidden]"))
+    states.append(("torch shapes", rnn_confirmation_text(geometry, confirmation)))
+    states.append(("gate equations", numeric_text(geometry, check)))
+    return [steps, counts, tensors, Section(states)]
+
+
+def rnn_confirmation_text(geometry: RnnGeometry, confirmation: Confirmation | None) -> str:
+    if confirmation is None:
+        return "not confirmed (--no-verify)"
+    text = (
+        f"{layer_call(confirmation)} → the {len(geometry.parameters)} parameter tensors above, "
+        f"{geometry.params:,} params"
+    )
+    if confirmation.skipped:
+        return f"{text} ✓; {confirmation.skipped}"
+    shapes = f"output {list(geometry.output_shape)}, h_n {list(geometry.h_n_shape)}"
+    if geometry.c_n_shape:
+        shapes += f", c_n {list(geometry.c_n_shape)}"
+    return f"{text}; {shapes} ✓"
+
+
+def numeric_text(geometry: RnnGeometry, check: NumericCheck | None) -> str:
+    if check is None:
+        return "not checked (--no-verify)"
+    if check.max_abs_error is None:
+        return f"not checked: {check.skipped}"
+    states = "h and c" if geometry.c_n_shape else "h"
+    return (
+        f"computed by hand from the layer's own weights on a seeded input (batch {check.batch}, sequence "
+        f"{check.seq}), every layer and direction: largest |difference| in {states} from "
+        f"nn.{geometry.spec.cell.upper()} {check.max_abs_error:.2e} ≤ 1e-05 ✓"
+    )
+
+
+def rnn_json(geometry: RnnGeometry, confirmed: RnnConfirmation | None) -> dict[str, Any]:
+    confirmation, check = (confirmed.shapes, confirmed.numbers) if confirmed else (None, None)
+    spec = geometry.spec
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "command": "lstm",
+        "cell": spec.cell,
+        "input": spec.input_size,
+        "hidden": spec.hidden,
+        "layers": spec.layers,
+        "bidirectional": spec.bidirectional,
+        "proj": spec.proj,
+        "bias": spec.bias,
+        "batch": spec.batch,
+        "seq": spec.seq,
+        "batch_first": spec.batch_first,
+        "nonlinearity": spec.nonlinearity,
+        "params": geometry.params,
+        "params_one_bias": geometry.params_one_bias,
+        "gates": [
+            {
+                "name": g.name,
+                "equation": g.equation,
+                "weight_shape": list(g.weight_shape) if g.weight_shape else None,
+                "output_shape": list(g.output_shape),
+                "torch": g.torch,
+            }
+            for g in formulas.gate_rows(geometry)
+        ],
+        "parameters": {p.name: list(p.shape) for p in geometry.parameters},
+        "output_shape": list(geometry.output_shape),
+        "h_n_shape": list(geometry.h_n_shape),
+        "c_n_shape": list(geometry.c_n_shape) if geometry.c_n_shape else None,
+        **confirmation_json(confirmation),
+        "max_abs_error": check.max_abs_error if check else None,
+        "numeric_check": (
+            None if check is None else {"batch": check.batch, "seq": check.seq, "skipped": check.skipped or None}
+        ),
+    }

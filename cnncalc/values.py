@@ -110,26 +110,31 @@ def format_shape(shape: tuple[int, ...] | list[int]) -> str:
     return "x".join(str(n) for n in shape)
 
 
-def check_expectation(expect: IntLike | tuple[int, ...] | list[int], output_shape: tuple[int, ...]) -> None:
+def check_expectation(
+    expect: IntLike | tuple[int, ...] | list[int],
+    output_shape: tuple[int, ...],
+    short: tuple[int, ...] | None = None,
+    short_name: str = "the spatial size",
+) -> None:
     """Raise ``ExpectationNotMet`` unless the output matches ``expect``.
 
-    ``expect`` is the spatial size (``3x3``) or the whole shape without batch
-    (``16x3x3``).
+    ``expect`` is the whole shape without batch (``16x3x3``) or its short form:
+    by default the spatial size (``3x3``); a recurrent layer passes its features.
 
     >>> check_expectation("3x3", (16, 3, 3))
     >>> check_expectation("16x3x3", (16, 3, 3))
     """
     wanted = tuple(parse_int(part, "expect", 0, "a shape like 3x3 or 16x3x3") for part in split_values(expect))
-    spatial = output_shape[1:]
+    short_form = output_shape[1:] if short is None else short
     if len(wanted) == len(output_shape):
         got = output_shape
-    elif len(wanted) == len(spatial):
-        got = spatial
+    elif len(wanted) == len(short_form):
+        got = short_form
     else:
         raise InvalidParameter(
             "expect",
             format_shape(wanted),
-            f"{len(spatial)} values (the spatial size) or {len(output_shape)} (the whole shape without batch)",
+            f"{len(short_form)} values ({short_name}) or {len(output_shape)} (the whole shape without batch)",
             f"the output is {format_shape(output_shape)}",
         )
     if wanted != got:
