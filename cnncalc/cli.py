@@ -63,6 +63,7 @@ def answer(
     expect: Text,
     short: Callable[[tuple[int, ...]], tuple[int, ...]] = lambda shape: shape[1:],
     short_name: str = "the spatial size",
+    full_name: str = "the whole shape without batch",
 ) -> None:
     """Confirm, print, then check --expect: the same last steps for every calculator."""
     from . import render
@@ -74,7 +75,7 @@ def answer(
     else:
         render.print_table(title(geometry), tables(geometry, confirmation), explain(geometry) if explain else None)
     if expect is not None:
-        check_expectation(expect, geometry.output_shape, short(geometry.output_shape), short_name)
+        check_expectation(expect, geometry.output_shape, short(geometry.output_shape), short_name, full_name)
 
 
 @app.callback()
@@ -310,6 +311,82 @@ def lstm(
             expect,
             short=lambda shape: shape[-1:],
             short_name="the features",
+        )
+
+
+@app.command()
+def trace(
+    model: Annotated[
+        str,
+        typer.Argument(
+            help='The network: a chain like "Conv2d(3, 16, 3) -> ReLU() -> Flatten() -> Linear(_, 10)", '
+            "a file with one layer a line, or a Python model as path/to/file.py:Net or package.module:factory "
+            "(this imports, so runs, that file's code).",
+            metavar="MODEL",
+        ),
+    ],
+    input: Annotated[
+        list[str],
+        typer.Option(
+            "--input", help="Input shape without batch, e.g. 3x32x32; repeat for several inputs.", metavar="SHAPE"
+        ),
+    ],
+    batch: Annotated[str, typer.Option("--batch", help="Batch size added in front.", metavar="INT")] = "1",
+    dtype: Annotated[
+        Text,
+        typer.Option(
+            "--dtype",
+            help="float32, float16, bfloat16, float64, int64 or int32 (default float32; int64 before Embedding).",
+        ),
+    ] = None,
+    expect: Annotated[
+        Text, typer.Option("--expect", help="Exit 1 unless the output is this (10, or 1x10 with batch).")
+    ] = None,
+    as_json: Json = False,
+    verify: Verify = True,
+) -> None:
+    """A tensor's shape through a whole network: each layer's output, parameters, MACs and receptive field, and
+    the layer that breaks, with the change that fixes it.
+
+    Layers (allow-list): Conv/ConvTranspose 1-3d, every pooling, Linear, Flatten, Unflatten, BatchNorm, LayerNorm,
+    GroupNorm, InstanceNorm, Dropout, activations, Identity, PReLU, Embedding, Zero/Constant/Reflection/Replication
+    padding, Upsample, LSTM, GRU, RNN. `_` infers in_channels, in_features, input_size or num_features.
+
+    Example: cnncalc trace --input 3x32x32 "Conv2d(3, 16, 3, padding=1) -> ReLU() -> Flatten() -> Linear(_, 10)"
+    """
+    from . import render
+    from .models import resolve_model
+    from .trace import check_dtype, trace_chain
+    from .values import parse_int, parse_shape
+
+    with reporting():
+        shapes = [parse_shape(text, "input", any_rank=True) for text in input]
+        batch_size = parse_int(batch, "batch", 1, "a batch of at least 1")
+        source = resolve_model(model)
+        kind = check_dtype(source.dtype_default if dtype is None else dtype)
+        check: Any = None
+        if source.python:
+            from .confirm import trace_model
+
+            traced = trace_model(source.reference, shapes, batch_size, kind)
+        else:
+            traced = trace_chain(source.layers, shapes, batch_size, kind)
+            if verify:
+                from .confirm import confirm_chain
+
+                check = confirm_chain(traced, source.layers)
+        python_model = source.python
+        answer(
+            traced,
+            lambda _: check,
+            lambda t, c: render.trace_json(t, c, python_model),
+            render.trace_title,
+            lambda t, c: render.trace_tables(t, c, python_model),
+            None,
+            as_json,
+            expect,
+            short_name="without batch",
+            full_name="with batch",
         )
 
 

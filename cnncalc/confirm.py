@@ -15,7 +15,9 @@ from math import prod
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from .errors import TorchDisagreement
+from .errors import InvalidParameter, LayerMismatch, TorchDisagreement
+from .layers import SIGNATURES, Layer
+from .trace import Trace, TraceRow
 
 if TYPE_CHECKING:
     from .conv import ConvGeometry
@@ -400,3 +402,230 @@ class _SeedCell:
             return (1 - z_t) * n_t + z_t * h, c
         activation = torch.relu if spec.nonlinearity == "relu" else torch.tanh
         return activation(self.gate("h", hx)), c
+
+
+# --- trace: a chain built layer by layer, or the user's own model ------------------------------
+
+TORCH_DTYPES = ("float32", "float16", "bfloat16", "float64", "int64", "int32")
+
+
+@dataclass(frozen=True)
+class TraceCheck:
+    """torch's word on each row of a traced chain (True: same shape and parameters)."""
+
+    verified: tuple[bool, ...]
+
+
+def confirm_chain(trace: Trace, layers: list[Layer]) -> TraceCheck:
+    """Build every layer on the meta device and run the input through them, one by one."""
+    torch = import_torch()
+    x = torch.empty((*trace.rows[0].input_shape,), device="meta", dtype=getattr(torch, trace.dtype))
+    marks = []
+    for layer, row in zip(layers, trace.rows, strict=True):
+        args, kwargs = _with_inferred(layer, row)
+        try:
+            with torch.device("meta"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                module = getattr(torch.nn, layer.kind)(*args, **kwargs)
+        except Exception as error:
+            raise TorchDisagreement(f"{layer.label}'s arguments", "valid", _first_line(error)) from error
+        out = _forward(torch, module, x)
+        x = out[0] if isinstance(out, tuple) else out  # a recurrent layer's sequence goes on
+        if tuple(x.shape) != row.output_shape:
+            raise TorchDisagreement(f"{layer.label}'s output", list(row.output_shape), list(x.shape))
+        params = sum(p.numel() for p in module.parameters())
+        if params != row.params:
+            raise TorchDisagreement(f"{layer.label}'s parameters", row.params, params)
+        marks.append(True)
+    return TraceCheck(tuple(marks))
+
+
+def _with_inferred(layer: Layer, row: TraceRow) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    inferred = dict(row.inferred)
+    if not inferred:
+        return layer.args, layer.kwargs
+    from .layers import INFER_TOKEN
+
+    bound_names = [p if isinstance(p, str) else p[0] for p in SIGNATURES.get(layer.kind, ())]
+    args = list(layer.args)
+    for i, value in enumerate(args):
+        if value is INFER_TOKEN:
+            args[i] = inferred[bound_names[i]]
+    kwargs = {k: inferred.get(k, v) if v is INFER_TOKEN else v for k, v in layer.kwargs.items()}
+    return tuple(args), kwargs
+
+
+def load_model(torch: ModuleType, reference: str) -> Any:
+    """``path/to/file.py:Name`` or ``package.module:Name``, built on the meta device.
+
+    Name may be an nn.Module instance, class, or zero-argument callable. This
+    imports (so runs) the user's code.
+    """
+    import importlib
+    import importlib.util
+    import os
+    import sys
+
+    where, _, name = reference.rpartition(":")
+    if not where or not name:
+        raise InvalidParameter(
+            "model", reference, "FILE.py:NAME or package.module:NAME", "name what to build after ':'"
+        )
+    try:
+        if where.endswith(".py"):
+            if not os.path.isfile(where):
+                raise InvalidParameter("model", reference, f"a Python file, but {where} does not exist")
+            spec = importlib.util.spec_from_file_location(f"cnncalc_model_{abs(hash(where))}", where)
+            if spec is None or spec.loader is None:
+                raise InvalidParameter("model", reference, "an importable Python file")
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[spec.name] = module
+            spec.loader.exec_module(module)
+        else:
+            if os.getcwd() not in sys.path:
+                sys.path.insert(0, os.getcwd())  # as `python -m` would
+            module = importlib.import_module(where)
+    except InvalidParameter:
+        raise
+    except Exception as error:
+        raise InvalidParameter("model", reference, "a module that imports", _first_line(error)) from None
+    target = getattr(module, name, None)
+    if target is None:
+        raise InvalidParameter("model", reference, f"a name defined in {where}", f"{name} is not there")
+    try:
+        if isinstance(target, torch.nn.Module):
+            return target.to("meta")
+        if callable(target):
+            with torch.device("meta"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                built = target()
+            if isinstance(built, torch.nn.Module):
+                return built
+    except Exception as error:
+        raise InvalidParameter("model", reference, "a model that builds", _first_line(error)) from None
+    raise InvalidParameter(
+        "model", reference, "an nn.Module instance, class, or zero-argument function returning one", ""
+    )
+
+
+def trace_model(reference: str, input_shapes: list[tuple[int, ...]], batch: int, dtype: str) -> Trace:
+    """Run the user's model on the meta device, with a hook on every leaf module.
+
+    Each call becomes a row; where cnncalc has a formula for the module, its
+    own answer is computed and must match torch's (else ``TorchDisagreement``).
+    """
+    torch = import_torch()
+    model = load_model(torch, reference)
+    names: dict[int, str] = {}
+    for qualified, module in model.named_modules():
+        if not any(True for _ in module.children()):
+            names.setdefault(id(module), qualified or type(module).__name__)
+    calls: list[tuple[str, Any, tuple[Any, ...], Any]] = []
+    entered: list[tuple[str, Any, tuple[Any, ...]]] = []
+
+    def before(module: Any, args: tuple[Any, ...]) -> None:
+        entered.append((names[id(module)], module, args))
+
+    def after(module: Any, args: tuple[Any, ...], output: Any) -> None:
+        entered.pop()
+        calls.append((names[id(module)], module, args, output))
+
+    handles = []
+    for module in model.modules():
+        if id(module) in names:
+            handles.append(module.register_forward_pre_hook(before))
+            handles.append(module.register_forward_hook(after))
+    inputs = [torch.empty((batch, *shape), device="meta", dtype=getattr(torch, dtype)) for shape in input_shapes]
+    try:
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model(*inputs)
+    except Exception as error:
+        if not entered:
+            raise InvalidParameter(
+                "model", reference, f"a forward pass that runs on {len(inputs)} input(s)", _first_line(error)
+            ) from None
+        name, module, args = entered[-1]
+        _explain_failure(name, module, args, error)
+    finally:
+        for handle in handles:
+            handle.remove()
+    rows = [_model_row(i, name, module, args, output, dtype) for i, (name, module, args, output) in enumerate(calls, 1)]
+    unique = list(model.parameters())  # shared parameters come once
+    total = sum(p.numel() for p in unique)
+    trainable = sum(p.numel() for p in unique if p.requires_grad)
+    return Trace(tuple(rows), tuple(input_shapes), dtype, total, trainable)
+
+
+def _as_layer(module: Any) -> Layer | None:
+    """A leaf module as cnncalc's Layer, read from its attributes; None if unknown."""
+    from .layers import ANY_ARGUMENTS
+
+    kind = type(module).__name__
+    if kind in ANY_ARGUMENTS:
+        return Layer(kind, (), {})
+    if kind not in SIGNATURES or getattr(type(module), "__module__", "").split(".")[0] != "torch":
+        return None
+    kwargs: dict[str, Any] = {}
+    for parameter in SIGNATURES[kind]:
+        name = parameter if isinstance(parameter, str) else parameter[0]
+        if (name == "bias" and not isinstance(getattr(module, "bias", False), bool)) or (
+            name == "bias" and kind in ("LayerNorm",)
+        ):
+            kwargs["bias"] = getattr(module, "bias", None) is not None
+        elif hasattr(module, name):
+            kwargs[name] = getattr(module, name)
+    if kind in ("LayerNorm",):
+        kwargs["normalized_shape"] = tuple(module.normalized_shape)
+    if kind == "RNN":
+        kwargs["nonlinearity"] = module.nonlinearity
+    return Layer(kind, (), kwargs)
+
+
+def _shapes(value: Any) -> list[tuple[int, ...]]:
+    if hasattr(value, "shape"):
+        return [tuple(value.shape)]
+    if isinstance(value, (tuple, list)):
+        return [s for item in value for s in _shapes(item)]
+    return []
+
+
+def _model_row(index: int, name: str, module: Any, args: tuple[Any, ...], output: Any, dtype: str) -> TraceRow:
+    from .layers import Context, apply
+
+    inputs, outputs = _shapes(args), _shapes(output)
+    in_shape = inputs[0] if inputs else ()
+    out_shape = outputs[0] if outputs else ()
+    own = sum(p.numel() for p in module.parameters(recurse=False))
+    written = f"{type(module).__name__}({module.extra_repr()})"
+    layer = _as_layer(module)
+    outcome = None
+    if layer is not None and len(inputs) == 1:
+        integer = dtype in ("int64", "int32") and type(module).__name__ == "Embedding"
+        outcome = apply(layer, in_shape, Context(integer_input=integer))
+    if outcome is None:
+        return TraceRow(index, name, written, type(module).__name__, in_shape, out_shape, own, 0, None, None, False)
+    if outcome.shape != out_shape:
+        raise TorchDisagreement(f"{name}'s output", list(outcome.shape), list(out_shape))
+    if outcome.params != own:
+        raise TorchDisagreement(f"{name}'s parameters", outcome.params, own)
+    return TraceRow(
+        index, name, written, type(module).__name__, in_shape, out_shape, own, outcome.macs, None, None, True,
+        notes=outcome.notes,
+    )  # fmt: skip
+
+
+def _explain_failure(name: str, module: Any, args: tuple[Any, ...], error: BaseException) -> None:
+    """Say in cnncalc's words why ``module`` refused its input; raises."""
+    from .layers import Context, apply
+
+    layer = _as_layer(module)
+    shapes = _shapes(args)
+    label = f"{name} ({type(module).__name__})"
+    if layer is not None and len(shapes) == 1:
+        try:
+            apply(layer, shapes[0], Context())
+        except LayerMismatch as mismatch:
+            raise LayerMismatch(label, mismatch.expected, mismatch.got, mismatch.fix) from None
+    got = ", ".join("[" + ", ".join(map(str, s)) + "]" for s in shapes) or "its input"
+    raise LayerMismatch(label, f"an input it can take (torch: {_first_line(error)})", got) from None

@@ -19,6 +19,10 @@ class CnnCalcError(Exception):
         return str(self)
 
 
+# Parameters given as command-line arguments, not --options.
+ARGUMENTS = frozenset({"model"})
+
+
 class InvalidParameter(CnnCalcError):
     """A value the geometry or torch cannot accept (exit code 2).
 
@@ -39,7 +43,8 @@ class InvalidParameter(CnnCalcError):
     def describe(self, option_prefix: str = "") -> str:
         # Options are spelt with dashes on the command line, underscores in Python and JSON.
         name = self.param.replace("_", "-") if option_prefix else self.param
-        line = f"{option_prefix}{name} got {self.value}, expected {self.expected}"
+        prefix = "" if self.param in ARGUMENTS else option_prefix
+        line = f"{prefix}{name} got {self.value}, expected {self.expected}"
         return f"{line}: {self.fix}" if self.fix else line
 
 
@@ -75,3 +80,26 @@ class TorchDisagreement(CnnCalcError):
             f"cnncalc and torch disagree on {self.field}: cnncalc says {self.ours}, "
             f"torch says {self.theirs}; this is a bug in cnncalc, please report it"
         )
+
+
+class LayerMismatch(CnnCalcError):
+    """A layer of a traced network cannot take what it receives (exit code 2).
+
+    ``layer`` names it as the trace does ("Linear #6"); ``expected`` and ``got``
+    are what it was built for and what reached it; ``fix`` is the change that
+    makes it fit.
+    """
+
+    exit_code = 2
+
+    def __init__(self, layer: str, expected: str, got: str, fix: str = "") -> None:
+        self.layer = layer
+        self.expected = expected
+        self.got = got
+        self.fix = fix
+        self.param = "model"
+        super().__init__(self.describe())
+
+    def describe(self, option_prefix: str = "") -> str:
+        line = f"{self.layer} expects {self.expected} but receives {self.got}"
+        return f"{line}: {self.fix}" if self.fix else line

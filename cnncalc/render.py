@@ -14,12 +14,17 @@ from .formulas import plural
 from .table import Section
 
 if TYPE_CHECKING:
-    from .confirm import Confirmation, NumericCheck, RnnConfirmation
+    from .confirm import Confirmation, NumericCheck, RnnConfirmation, TraceCheck
     from .conv import ConvGeometry
     from .pool import AdaptiveGeometry, PoolGeometry
     from .rnn import RnnGeometry
+    from .trace import Trace
 
 SCHEMA_VERSION = 1
+MACS_TRACE = (
+    "multiply-accumulates with weights (convolution, linear, recurrent layers); bias, normalisation, "
+    "activations and pooling count 0; transposed convolutions counted from the input side"
+)
 MACS_CONVENTION = "one multiply-accumulate per weight use, bias excluded; transposed counted from the input side"
 
 
@@ -428,4 +433,131 @@ def rnn_json(geometry: RnnGeometry, confirmed: RnnConfirmation | None) -> dict[s
         "numeric_check": (
             None if check is None else {"batch": check.batch, "seq": check.seq, "skipped": check.skipped or None}
         ),
+    }
+
+
+def _dims(shape: tuple[int, ...]) -> str:
+    return "[" + ", ".join(str(n) for n in shape) + "]"
+
+
+def _field(values: tuple[int, ...] | None) -> str:
+    if values is None:
+        return "—"
+    return str(values[0]) if len(set(values)) == 1 else "×".join(map(str, values))
+
+
+def trace_title(trace: Trace) -> str:
+    inputs = ", ".join(_dims(shape) for shape in trace.input_shapes)
+    return f"cnncalc trace: {len(trace.rows)} layers, input {inputs} without batch, {trace.dtype}"
+
+
+def trace_tables(trace: Trace, check: TraceCheck | None, python_model: bool) -> list[Section]:
+    rows = []
+    for i, row in enumerate(trace.rows):
+        if python_model:
+            mark = "✓" if row.computed else "torch's shape (no formula)"
+        else:
+            mark = "✓" if check and check.verified[i] else "—"
+        cells = [str(row.index)]
+        if python_model:
+            cells.append(row.name)
+        cells += [
+            row.layer,
+            _dims(row.input_shape),
+            _dims(row.output_shape),
+            f"{row.params:,}",
+            f"{row.macs:,}",
+        ]
+        if not python_model:
+            cells += [_field(row.receptive_field), _field(row.jump)]
+        cells.append(mark)
+        rows.append(tuple(cells))
+    header = ["#", *(["name"] if python_model else []), "layer", "input", "output", "params", "MACs"]
+    header += [] if python_model else ["RF", "jump"]
+    header.append("torch")
+    layers = Section(rows, header=tuple(header))
+    totals = [
+        ("output", _dims(trace.output_shape)),
+        (
+            "parameters",
+            f"{trace.total_params:,} ({trace.trainable_params:,} trainable"
+            f", {trace.total_params - trace.trainable_params:,} not; shared weights counted once)",
+        ),
+        ("MACs", f"{trace.total_macs:,}: {MACS_TRACE}"),
+        (
+            "activations",
+            f"{human_bytes(trace.activation_bytes)} at {trace.dtype}: every layer's output, batch included",
+        ),
+        (
+            "parameter memory",
+            f"{human_bytes(trace.param_bytes)} at {trace.param_dtype}",
+        ),
+    ]
+    inferred = [f"#{row.index} {k}={v}" for row in trace.rows for k, v in row.inferred]
+    if inferred:
+        totals.append(("inferred", ", ".join(inferred)))
+    notes = [f"#{row.index} {note}" for row in trace.rows for note in row.notes]
+    if notes:
+        totals.append(("notes", "; ".join(notes)))
+    if not python_model:
+        totals.append(("receptive field", "RF and jump per spatial axis (Distill): r += (k − 1)·d·jump, jump ·= s"))
+    totals.append(("torch", trace_confirmation_text(trace, check, python_model)))
+    return [layers, Section(totals)]
+
+
+def trace_confirmation_text(trace: Trace, check: TraceCheck | None, python_model: bool) -> str:
+    if python_model:
+        computed = sum(row.computed for row in trace.rows)
+        return (
+            f"the model ran on the meta device; cnncalc's formulas matched torch on {computed} of "
+            f"{len(trace.rows)} layer calls (the rest have no formula: torch's shapes)"
+        )
+    if check is None:
+        return "not confirmed (--no-verify)"
+    return f"every layer built and run on the meta device: {sum(check.verified)} of {len(trace.rows)} agree ✓"
+
+
+def trace_json(trace: Trace, check: TraceCheck | None, python_model: bool) -> dict[str, Any]:
+    def verified(i: int) -> bool | None:
+        row = trace.rows[i]
+        if python_model:
+            return True if row.computed else None
+        return check.verified[i] if check else None
+
+    if python_model:
+        overall: bool | None = True
+    else:
+        overall = all(check.verified) if check else None
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "command": "trace",
+        "input_shapes": [list(shape) for shape in trace.input_shapes],
+        "dtype": trace.dtype,
+        "layers": [
+            {
+                "index": row.index,
+                "name": row.name,
+                "layer": row.layer,
+                "kind": row.kind,
+                "input_shape": list(row.input_shape),
+                "output_shape": list(row.output_shape),
+                "params": row.params,
+                "macs": row.macs,
+                "receptive_field": list(row.receptive_field) if row.receptive_field else None,
+                "jump": list(row.jump) if row.jump else None,
+                "computed": row.computed,
+                "verified": verified(i),
+                "inferred": dict(row.inferred),
+                "notes": list(row.notes),
+            }
+            for i, row in enumerate(trace.rows)
+        ],
+        "total_params": trace.total_params,
+        "trainable_params": trace.trainable_params,
+        "total_macs": trace.total_macs,
+        "macs_convention": MACS_TRACE,
+        "activation_bytes": trace.activation_bytes,
+        "param_bytes": trace.param_bytes,
+        "output_shape": list(trace.output_shape),
+        "verified": overall,
     }

@@ -90,15 +90,24 @@ def parse_per_dim(
     return numbers
 
 
-def parse_shape(value: IntLike | tuple[int, ...] | list[int], param: str = "input") -> tuple[int, ...]:
+def parse_shape(
+    value: IntLike | tuple[int, ...] | list[int], param: str = "input", any_rank: bool = False
+) -> tuple[int, ...]:
     """Read a torch-order shape without batch, like ``3x224x224`` (C×H×W).
+
+    A calculator's input has 2 to 4 axes; a traced network's (``any_rank``) 1 to 8.
 
     >>> parse_shape("3x224x224")
     (3, 224, 224)
     """
     parts = split_values(value)
-    expected = "a shape C×L, C×H×W or C×D×H×W of whole numbers of at least 1, like 3x224x224"
-    if not 2 <= len(parts) <= 4:
+    low, high = (1, 8) if any_rank else (2, 4)
+    expected = (
+        "a shape of 1 to 8 whole numbers of at least 1, like 3x224x224"
+        if any_rank
+        else "a shape C×L, C×H×W or C×D×H×W of whole numbers of at least 1, like 3x224x224"
+    )
+    if not low <= len(parts) <= high:
         raise InvalidParameter(
             param, value if not isinstance(value, (tuple, list)) else "x".join(map(str, value)), expected
         )
@@ -115,6 +124,7 @@ def check_expectation(
     output_shape: tuple[int, ...],
     short: tuple[int, ...] | None = None,
     short_name: str = "the spatial size",
+    full_name: str = "the whole shape without batch",
 ) -> None:
     """Raise ``ExpectationNotMet`` unless the output matches ``expect``.
 
@@ -134,7 +144,7 @@ def check_expectation(
         raise InvalidParameter(
             "expect",
             format_shape(wanted),
-            f"{len(short_form)} values ({short_name}) or {len(output_shape)} (the whole shape without batch)",
+            f"{len(short_form)} values ({short_name}) or {len(output_shape)} ({full_name})",
             f"the output is {format_shape(output_shape)}",
         )
     if wanted != got:
