@@ -1,7 +1,8 @@
 """make bench: each target measured side by side with its reference, in one run.
 
-Whole processes, median wall time over interleaved runs (interleaving spreads
-any background load evenly over both sides). Prints the ratio and the target.
+Whole processes, median wall time (and peak memory, where a target names it)
+over interleaved runs: interleaving spreads any background load evenly over
+both sides. Prints each ratio with its target.
 """
 
 from __future__ import annotations
@@ -17,6 +18,16 @@ BIN = Path(sys.executable).parent
 CNNCALC = str(BIN / "cnncalc")
 PY = sys.executable
 RUNS = int(os.environ.get("BENCH_RUNS", "15"))
+HEAVY_RUNS = int(os.environ.get("BENCH_HEAVY_RUNS", "5"))
+ROOT = Path(__file__).resolve().parent.parent
+RESNET = str(ROOT / "tests" / "models" / "resnet50.py")
+TORCHINFO = (
+    "import sys, importlib.util\n"
+    f"spec = importlib.util.spec_from_file_location('resnet50', {RESNET!r})\n"
+    "module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module)\n"
+    "import torchinfo\n"
+    "torchinfo.summary(module.resnet50(), input_size=(1, 3, 224, 224))\n"
+)
 
 PAIRS = [
     (
@@ -34,34 +45,62 @@ PAIRS = [
 ]
 
 
-def wall(command: list[str]) -> float:
+# (name, ours, reference, wall-time target, peak-memory target or None)
+HEAVY = [
+    (
+        "trace ResNet-50 vs torchinfo.summary",
+        [CNNCALC, "trace", "--input", "3x224x224", f"{RESNET}:resnet50", "--json"],
+        [PY, "-c", TORCHINFO],
+        0.6,
+        0.5,
+    ),
+]
+
+
+def run(command: list[str]) -> tuple[float, int]:
+    """Wall seconds and peak resident memory (KiB) of one whole process."""
     start = time.perf_counter()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        raise SystemExit(f"{' '.join(command)} exited {process.returncode}")
+    return elapsed, usage.ru_maxrss
 
 
-def compare(ours: list[str], reference: list[str]) -> tuple[float, float]:
-    wall(ours), wall(reference)  # warm the file cache
+def compare(ours: list[str], reference: list[str], runs: int) -> tuple[float, float, int, int]:
+    run(ours), run(reference)  # warm the file cache
     mine, theirs = [], []
-    for _ in range(RUNS):
-        mine.append(wall(ours))
-        theirs.append(wall(reference))
-    return statistics.median(mine), statistics.median(theirs)
+    for _ in range(runs):
+        mine.append(run(ours))
+        theirs.append(run(reference))
+    return (
+        statistics.median(t for t, _ in mine),
+        statistics.median(t for t, _ in theirs),
+        max(m for _, m in mine),
+        max(m for _, m in theirs),
+    )
+
+
+def report(name: str, mine: float, theirs: float, unit: str, target: float) -> bool:
+    ratio = mine / theirs
+    ok = ratio <= target
+    print(f"{name:44} {mine:9.0f}{unit:3} {theirs:9.0f}{unit:3} {ratio:6.2f}  ≤{target:<4} {'ok' if ok else 'MISSED'}")
+    return ok
 
 
 def main() -> int:
-    failed = False
-    print(f"{'benchmark':42} {'cnncalc':>9} {'reference':>10} {'ratio':>6} {'target':>7}")
+    ok = True
+    print(f"{'benchmark':44} {'cnncalc':>12} {'reference':>12} {'ratio':>6}  target")
     for name, ours, reference, target in PAIRS:
-        mine, theirs = compare(ours, reference)
-        ratio = mine / theirs
-        ok = ratio <= target
-        failed |= not ok
-        print(
-            f"{name:42} {mine * 1000:7.0f}ms {theirs * 1000:8.0f}ms {ratio:6.2f} {'≤':>3}{target:<4}"
-            f" {'ok' if ok else 'MISSED'}"
-        )
-    return 1 if failed else 0
+        mine, theirs, _, _ = compare(ours, reference, RUNS)
+        ok &= report(name, mine * 1000, theirs * 1000, "ms", target)
+    for name, ours, reference, time_target, memory_target in HEAVY:
+        mine, theirs, mine_kb, theirs_kb = compare(ours, reference, HEAVY_RUNS)
+        ok &= report(f"{name}, wall", mine * 1000, theirs * 1000, "ms", time_target)
+        ok &= report(f"{name}, peak RSS", mine_kb / 1024, theirs_kb / 1024, "MiB", memory_target)
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -536,6 +536,9 @@ def trace_model(reference: str, input_shapes: list[tuple[int, ...]], batch: int,
             handles.append(module.register_forward_pre_hook(before))
             handles.append(module.register_forward_hook(after))
     inputs = [torch.empty((batch, *shape), device="meta", dtype=getattr(torch, dtype)) for shape in input_shapes]
+    # Evaluation mode: the same shapes, and batch norm on the meta device then
+    # skips the training-mode decomposition that imports torch._dynamo (~2 s).
+    model.eval()
     try:
         with torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore")
