@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from .errors import CnnCalcError
+from .errors import CnnCalcError, InvalidParameter
 
 app = typer.Typer(
     name="cnncalc",
@@ -208,7 +208,7 @@ def pool(
             )
             geometry = make_adaptive(
                 size=size,
-                output=1 if global_pool else adaptive or 1,
+                output=1 if global_pool or adaptive is None else adaptive,
                 channels=channels,
                 kind=type,
                 global_pool=global_pool,
@@ -216,15 +216,15 @@ def pool(
             explainer = None
         else:
             if f is None:
-                raise_missing_kernel()
+                raise InvalidParameter("f", "nothing", "a kernel size", "give --f, or --adaptive OUT or --global")
             spec = make_pool_spec(
                 size=size,
                 channels=channels,
                 kind=type,
-                kernel=f or "",
+                kernel=f,
                 stride=s,
-                padding=p or 0,
-                dilation=dilation or 1,
+                padding=0 if p is None else p,
+                dilation=1 if dilation is None else dilation,
                 ceil_mode=ceil,
                 count_include_pad=not no_count_pad,
                 norm=norm,
@@ -272,8 +272,10 @@ def lstm(
         bool, typer.Option("--verify/--no-verify", help="Confirm shapes and the gate equations with the torch layer.")
     ] = True,
 ) -> None:
-    """Per-gate shapes of an LSTM (or GRU, RNN) over [h_(t−1), x_t], where each gate lives in torch's packed
-    weights, and both parameter counts.
+    """Per-gate shapes of an LSTM, GRU or RNN over \\[h_(t−1), x_t], and both parameter counts.
+
+    Each gate's weight in the seed's form, where its rows live in torch's packed weights, and the gate
+    equations checked numerically against the torch layer.
 
     Example: cnncalc lstm --hidden 64 --input 32
     """
@@ -345,8 +347,9 @@ def trace(
     as_json: Json = False,
     verify: Verify = True,
 ) -> None:
-    """A tensor's shape through a whole network: each layer's output, parameters, MACs and receptive field, and
-    the layer that breaks, with the change that fixes it.
+    """A tensor's shape through a whole network, and the layer that breaks, with the fix.
+
+    Each layer's output, parameters, MACs and receptive field, computed by cnncalc and confirmed by torch.
 
     Layers (allow-list): Conv/ConvTranspose 1-3d, every pooling, Linear, Flatten, Unflatten, BatchNorm, LayerNorm,
     GroupNorm, InstanceNorm, Dropout, activations, Identity, PReLU, Embedding, Zero/Constant/Reflection/Replication
@@ -388,12 +391,6 @@ def trace(
             short_name="without batch",
             full_name="with batch",
         )
-
-
-def raise_missing_kernel() -> None:
-    from .errors import InvalidParameter
-
-    raise InvalidParameter("f", "nothing", "a kernel size", "give --f, or --adaptive OUT or --global")
 
 
 def main() -> None:

@@ -88,15 +88,8 @@ def confirm_conv(geometry: ConvGeometry) -> Confirmation:
     if too_big:
         return Confirmation(None, name, args, kwargs, skipped=too_big)
     torch = import_torch()
-    with warnings.catch_warnings():
-        # e.g. "Using padding='same' with even kernel lengths ... may require a copy"
-        warnings.simplefilter("ignore")
-        try:
-            layer = getattr(torch.nn, name)(*args, **kwargs, device="meta")
-            with torch.no_grad():
-                out = layer(torch.empty((1, *geometry.input_shape), device="meta"))
-        except Exception as error:
-            raise TorchDisagreement("validity", "valid", _first_line(error)) from error
+    layer = _build(torch, name, args, {**kwargs, "device": "meta"})
+    out = _run_on_meta(torch, layer, geometry.input_shape)
     shape = tuple(out.shape[1:])
     params = sum(p.numel() for p in layer.parameters())
     if shape != geometry.output_shape:
@@ -236,6 +229,14 @@ def confirm_rnn(geometry: RnnGeometry) -> RnnConfirmation:
     """
     name, args, kwargs = rnn_layer_call(geometry)
     spec = geometry.spec
+    x_shape = (spec.batch, spec.seq, spec.input_size) if spec.batch_first else (spec.seq, spec.batch, spec.input_size)
+    too_big = _too_big_for_torch(
+        {"input": x_shape, "output": geometry.output_shape, **{p.name: p.shape for p in geometry.parameters}}
+    )
+    if too_big:
+        return RnnConfirmation(
+            Confirmation(None, name, args, kwargs, skipped=too_big), NumericCheck(None, skipped=too_big)
+        )
     torch = import_torch()
     real = geometry.params <= NUMERIC_MAX_PARAMS
     if real:
@@ -245,7 +246,6 @@ def confirm_rnn(geometry: RnnGeometry) -> RnnConfirmation:
     else:
         layer = _build(torch, name, args, {**kwargs, "device": "meta"})
     _compare_parameters(geometry, layer)
-    x_shape = (spec.batch, spec.seq, spec.input_size) if spec.batch_first else (spec.seq, spec.batch, spec.input_size)
     activations = prod(x_shape) + prod(geometry.output_shape) * spec.layers
     skipped = ""
     if real and activations <= CPU_MAX_ELEMENTS:

@@ -20,7 +20,7 @@ from math import gcd, isqrt, prod
 from typing import Literal
 
 from .errors import InvalidParameter
-from .values import IntLike, format_shape, parse_int, parse_per_dim, split_values
+from .values import IntLike, at_most, format_shape, parse_int, parse_per_dim, split_values
 from .window import AXIS_LABELS, AxisGeometry, slide
 
 PaddingMode = Literal["same", "valid"]
@@ -185,7 +185,7 @@ def make_conv_spec(
                     op,
                     f"less than the stride ({s}) or the dilation ({d}) on axis {AXIS_LABELS[dims][axis]} "
                     "(torch: output padding must be smaller than either stride or dilation)",
-                    f"use --output-padding {max(s, d) - 1} or less",
+                    at_most("--output-padding", max(s, d) - 1),
                 )
     return ConvSpec(
         in_channels=c_in,
@@ -243,7 +243,7 @@ def _axis(spec: ConvSpec, i: int, label: str) -> AxisGeometry:
                 f"a padding that leaves an output of at least 1 on axis {label}, "
                 f"but ({w} − 1)·{s} − 2·{before} + {span} + {op} = {output} "
                 "(torch: output size is too small)",
-                f"use --p {(numerator + span + op - 1) // 2} or less",
+                at_most("--p", (numerator + span + op - 1) // 2),
             )
         return AxisGeometry(label, w, f, s, before, after, d, span, numerator, output, 0, 0, 0, output_padding=op)
     padded = w + before + after
@@ -255,7 +255,7 @@ def _axis(spec: ConvSpec, i: int, label: str) -> AxisGeometry:
             dilated,
             f"a kernel no larger than the padded input on axis {label}, {w} + {before + after} = {padded} "
             "(torch: kernel size can't be greater than actual input size)",
-            f"use --p {more_pad} or more, or a kernel of at most {padded}",
+            f"use --p {more_pad} or more, or a kernel of at most {(padded - 1) // d + 1}",
         )
     return slide(label, w, f, s, before, after, d)
 
@@ -276,14 +276,18 @@ def _check_groups(in_channels: int, out_channels: int, groups: int) -> None:
                 "groups",
                 groups,
                 f"a divisor of {name} = {channels} (torch: {name} must be divisible by groups)",
-                f"pick --groups among {', '.join(map(str, _divisors_both(in_channels, out_channels)))}",
+                _groups_fix(in_channels, out_channels),
             )
 
 
-def _divisors_both(a: int, b: int) -> list[int]:
-    g = gcd(a, b)
-    small = [n for n in range(1, isqrt(g) + 1) if g % n == 0][:8]
-    return sorted({*small, *(g // n for n in small)})[:12]
+def _groups_fix(in_channels: int, out_channels: int) -> str:
+    g = gcd(in_channels, out_channels)
+    if g > 10**12:  # listing divisors would take a while: name the gcd instead
+        return f"pick --groups among the divisors of {g:,}, the gcd of D and K"
+    small = [n for n in range(1, isqrt(g) + 1) if g % n == 0]
+    divisors = sorted({*small, *(g // n for n in small)})
+    shown = ", ".join(map(str, divisors[:12])) + (", …" if len(divisors) > 12 else "")
+    return f"pick --groups among {shown}"
 
 
 def _resolve_padding(

@@ -57,8 +57,8 @@ def axis_formula(axis: AxisGeometry, transposed: bool) -> tuple[str, str]:
 
 
 def uncovered_note(axis: AxisGeometry) -> str:
-    """Why the division is not whole, and what torch does about it ("" when it is)."""
-    if axis.exact:
+    """Why the division is not whole, and what torch does about it ("" when nothing is left over)."""
+    if not axis.remainder:
         return ""
     cells = CELL_NAMES[axis.label]
     quotient = axis.numerator / axis.stride
@@ -75,7 +75,10 @@ def uncovered_note(axis: AxisGeometry) -> str:
             text += f" (and {plural(padding_left, cells)} of padding)"
     else:
         text += f"{plural(axis.remainder, cells)} of padding at the far edge "
-        text += ("are" if axis.remainder != 1 else "is") + " never used (every input cell is covered)"
+        text += "are" if axis.remainder != 1 else "is"
+        text += " never used"
+        if axis.gap == 0 and axis.dilation == 1:  # else cells between windows or taps go unused too
+            text += " (every input cell is covered)"
     return text
 
 
@@ -85,7 +88,7 @@ def gap_note(axis: AxisGeometry) -> str:
     cells = CELL_NAMES[axis.label]
     return (
         f"{axis.label}: the stride {axis.stride} is larger than the window ({axis.span}), "
-        f"so {plural(axis.gap, cells)} between consecutive windows are skipped"
+        f"so {plural(axis.gap, cells)} between consecutive windows {'is' if axis.gap == 1 else 'are'} skipped"
     )
 
 
@@ -430,7 +433,7 @@ def gate_rows(geometry: RnnGeometry) -> list[GateRow]:
 def _per_direction(geometry: RnnGeometry, layer: int, two_biases: bool) -> tuple[str, int]:
     spec = geometry.spec
     g, big_h, h, i = spec.gate_count, spec.hidden, spec.h_size, geometry.layer_input_size(layer)
-    bias = (f" + {2 if two_biases else 1}·{big_h}" if two_biases else f" + {big_h}") if spec.bias else ""
+    bias = (f" + 2·{big_h}" if two_biases else f" + {big_h}") if spec.bias else ""
     count = g * (big_h * (h + i) + (2 if two_biases else 1) * big_h * spec.bias)
     text = f"{g}·({big_h}·({h} + {i}){bias})"
     if spec.proj:
@@ -449,18 +452,20 @@ def params_formulas(geometry: RnnGeometry) -> list[tuple[str, str]]:
     }
     if spec.proj:
         symbolic = {k: v.replace("H·(H + I)", "H·(P + I)") + " + P·H" for k, v in symbolic.items()}
+    # Layer 0 reads the input; layers 1…L−1 all read directions·h, so they share one term.
+    groups = [(0, spec.directions)] + ([(1, (spec.layers - 1) * spec.directions)] if spec.layers > 1 else [])
+    one_bias = (
+        "one bias per gate (textbook GRU, Keras reset_after=False)"
+        if spec.cell == "gru"
+        else ("one bias per gate (the seed, Keras)")
+    )
     rows = []
-    for two_biases, name in ((False, "one bias per gate (the seed, Keras)"), (True, "torch: bias_ih + bias_hh")):
-        terms = []
-        total = 0
-        layer = 0
-        while layer < spec.layers:
+    for two_biases, name in ((False, one_bias), (True, "torch: bias_ih + bias_hh")):
+        terms, total = [], 0
+        for layer, times in groups:
             text, count = _per_direction(geometry, layer, two_biases)
-            same = 1 if layer == 0 else spec.layers - 1  # layers above the first read the same size
-            times = same * spec.directions
             terms.append(f"{times}×[{text}]" if times > 1 else text)
             total += times * count
-            layer += same
         rows.append((name, f"{symbolic[two_biases]} = {' + '.join(terms)} = {total:,}"))
     return rows
 
@@ -470,6 +475,14 @@ def bias_note(geometry: RnnGeometry) -> str:
     if not spec.bias:
         return "no bias: both conventions agree"
     extra = spec.gate_count * spec.hidden * spec.layers * spec.directions
+    if spec.cell == "gru":
+        summed = 2 * spec.hidden * spec.layers * spec.directions
+        return (
+            f"torch keeps two bias vectors per gate, b_ih and b_hh ({extra:,} more parameters). For r and z they "
+            f"only ever appear summed ({summed:,} of them add nothing), but the new gate's b_hn sits inside "
+            "r_t ⊙ (W_hn·h + b_hn), so it is not redundant: one bias per gate is a slightly different GRU. "
+            "torch's count is the layer's."
+        )
     return (
         f"torch keeps two bias vectors per gate, b_ih and b_hh, which only ever appear summed: "
         f"{extra:,} more parameters and no more expressive power. torch's count is the layer's."

@@ -261,7 +261,7 @@ def pool_geometry(spec: PoolSpec) -> PoolGeometry:
                 f"{axis.kernel}{dilated}",
                 f"a window that fits the padded input on axis {label}, {axis.size} + 2·{p} = {axis.padded_size} "
                 f"(torch: output size is too small, {axis.output})",
-                f"use a kernel of at most {_largest_kernel(axis)}, or a larger input",
+                _kernel_fix(_largest_kernel(axis), p, label),
             )
         axes.append(axis)
     if spec.dims == 3 and spec.kind != "max":
@@ -281,12 +281,25 @@ def _check_3d_average_window(spec: PoolSpec) -> None:
                 f,
                 f"a kernel no larger than the unpadded input on axis {label}, {w} "
                 "(torch's 3D average pooling: input image smaller than kernel size)",
-                f"use a kernel of at most {w} on {label}",
+                _kernel_fix(w, spec.padding[AXIS_LABELS[3].index(label)], label),
             )
 
 
+def _kernel_fix(largest: int, padding: int, label: str) -> str:
+    # A smaller kernel may need less padding too: at most half of it.
+    fix = f"use a kernel of at most {largest} on {label}"
+    if padding > largest // 2:
+        fix += f" and --p {largest // 2}" if largest // 2 else " and no --p"
+    return fix + ", or a larger input"
+
+
 def _largest_kernel(axis: AxisGeometry) -> int:
-    return (axis.padded_size - 1) // axis.dilation + 1
+    """The largest kernel whose window fits, with padding cut to half of it where needed."""
+    for kernel in range(axis.kernel - 1, 1, -1):
+        padding = min(axis.pad_before, kernel // 2)
+        if axis.dilation * (kernel - 1) + 1 <= axis.size + 2 * padding:
+            return kernel
+    return 1
 
 
 def _corner(spec: PoolSpec) -> CornerWindow:

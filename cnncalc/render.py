@@ -41,12 +41,14 @@ def torch_shape(shape: tuple[int, ...], batch: int = 1) -> str:
 
 
 def human_bytes(n: int) -> str:
-    value = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"):
-        if value < 1024 or unit == "EiB":
-            return f"{n:,} B" if unit == "B" else f"{value:,.1f} {unit}"
-        value /= 1024
-    raise AssertionError("unreachable")  # pragma: no cover
+    """``1536`` → ``"1.5 KiB"``, in integers (a 3D input of 10^12 a side has no float)."""
+    if n < 1024:
+        return f"{n:,} B"
+    units = ("KiB", "MiB", "GiB", "TiB", "PiB", "EiB")
+    power = min(len(units), (n.bit_length() - 1) // 10)
+    shift = 10 * power
+    tenths = (n * 10 + (1 << (shift - 1))) >> shift  # rounded to the nearest tenth
+    return f"{tenths // 10:,}.{tenths % 10} {units[power - 1]}"
 
 
 def memory_row(elements: int) -> tuple[str, str]:
@@ -169,10 +171,11 @@ def confirmation_json(confirmation: Confirmation | None) -> dict[str, Any]:
         "verified": True,
         "torch": {
             "layer": layer_call(confirmation),
-            "output_shape": list(confirmation.output_shape),
+            # None when a partial check skipped the forward pass (``skipped`` says why)
+            "output_shape": list(confirmation.output_shape) if confirmation.output_shape else None,
             "params": confirmation.params,
         },
-        "skipped": None,
+        "skipped": confirmation.skipped or None,
     }
 
 
@@ -227,7 +230,11 @@ def pool_rows(geometry: PoolGeometry | AdaptiveGeometry, confirmation: Confirmat
         if geometry.spec.kind == "avg":
             rows.append(("divisor", formulas.corner_note(geometry)))
         if geometry.spec.kind == "lp":
-            rows.append(("norm", f"p = {geometry.spec.norm:g}: (Σ x^p)^(1/p) over each window"))
+            norm = f"p = {geometry.spec.norm:g}: (Σ x^p)^(1/p) over each window"
+            if geometry.spec.ceil_mode:
+                # torch computes it as (F·avg(x^p))^(1/p), so a partial window is scaled as if full
+                norm += "; a partial ceil_mode window is averaged over its cells and scaled by the full kernel"
+            rows.append(("norm", norm))
     channels = geometry.output_shape[0]
     rows.append(("channels", f"D1 = D = {channels}: each channel is pooled on its own"))
     rows.append(("parameters", "0: pooling has no weights"))
@@ -317,14 +324,17 @@ HOLDS = {
 }
 
 
-def _where(parts: dict[str, str] | None) -> str:
+def _where(parts: dict[str, str] | None, summed: bool = True) -> str:
     if not parts:
         return "no weights: element-wise"
     if "weight_hr" in parts:
         return parts["weight_hr"]
     text = f"x-part {parts['weight_ih']}, h-part {parts['weight_hh']}"
     if "bias_ih" in parts:
-        text += f"; bias {parts['bias_ih']} + {parts['bias_hh']}"
+        if summed:
+            text += f"; bias {parts['bias_ih']} + {parts['bias_hh']}"
+        else:  # the GRU's new gate: b_in outside r_t, b_hn inside
+            text += f"; b_in {parts['bias_ih']}, b_hn {parts['bias_hh']}"
     return text
 
 
@@ -333,7 +343,7 @@ def rnn_tables(geometry: RnnGeometry, confirmed: RnnConfirmation | None) -> list
     spec = geometry.spec
     gates = formulas.gate_rows(geometry)
     steps = Section(
-        [(g.name, g.equation, g.shapes, _where(g.torch)) for g in gates],
+        [(g.name, g.equation, g.shapes, _where(g.torch, summed=g.name != "new gate")) for g in gates],
         header=("step", "equation", "shapes", "in torch's packed weights"),
         caption=f"The cell, step by step (layer 0, forward; torch stacks the gates as "
         f"{', '.join(g.key for g in geometry.gates)}):",

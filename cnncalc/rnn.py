@@ -16,10 +16,11 @@ and it keeps two bias vectors per gate, ``bias_ih`` and ``bias_hh``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import prod
 from typing import Literal
 
 from .errors import InvalidParameter
-from .values import IntLike, parse_int
+from .values import IntLike, at_most, parse_int
 
 CellKind = Literal["lstm", "gru", "rnn"]
 CELL_KINDS: tuple[CellKind, ...] = ("lstm", "gru", "rnn")
@@ -91,10 +92,7 @@ class ParamTensor:
 
     @property
     def count(self) -> int:
-        n = 1
-        for size in self.shape:
-            n *= size
-        return n
+        return prod(self.shape)
 
 
 @dataclass(frozen=True)
@@ -171,7 +169,7 @@ def make_rnn_spec(
             "proj",
             proj_size,
             f"less than --hidden {hidden_size} (torch: proj_size has to be smaller than hidden_size)",
-            f"use --proj {hidden_size - 1} or less",
+            at_most("--proj", hidden_size - 1),
         )
     nl = nonlinearity.strip().lower()
     if nl not in ("tanh", "relu"):

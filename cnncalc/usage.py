@@ -18,7 +18,9 @@ def run(app: typer.Typer, args: list[str] | None = None) -> None:
     try:
         code: Any = app(args=args, standalone_mode=False)
     except ClickException as error:
-        sys.stderr.write(f"cnncalc: error: {error.format_message()}\n")
+        message = error.format_message()
+        if message:  # a bare `cnncalc` has printed its help and has nothing to add
+            sys.stderr.write(f"cnncalc: error: {message}\n")
         sys.exit(error.exit_code)
     except typer.Abort:
         sys.exit(1)

@@ -12,6 +12,9 @@ import re
 from .errors import ExpectationNotMet, InvalidParameter
 
 _SEPARATOR = re.compile(r"\s*[x×X,]\s*")
+# Sizes past 10^100 are no network's; refusing them keeps every later step
+# (floats in the notes, str() of the products) fast and finite.
+MAX_DIGITS = 100
 
 IntLike = int | str
 
@@ -29,12 +32,20 @@ def parse_int(value: IntLike, param: str, minimum: int = 0, what: str = "") -> i
         number = value
     else:
         text = str(value).strip()
+        if not text:
+            raise InvalidParameter(param, "nothing", expected)
+        if len(text) > MAX_DIGITS + 8:
+            raise InvalidParameter(param, f"{text[:12]}…", f"{expected}, below 10^{MAX_DIGITS}")
         try:
             number = int(text)
         except ValueError:
             number = _parse_integral_decimal(text, param, expected)
     if number < minimum:
         raise InvalidParameter(param, value, expected)
+    if number >= 10**MAX_DIGITS:
+        raise InvalidParameter(
+            param, f"{str(number)[:12]}… ({len(str(number))} digits)", f"{expected}, below 10^{MAX_DIGITS}"
+        )
     return number
 
 
@@ -43,12 +54,16 @@ def _parse_integral_decimal(text: str, param: str, expected: str) -> int:
     # here: most values are plain integers and start-up time matters.
     from decimal import Decimal, InvalidOperation
 
+    if "_" in text:  # int() already took every well-placed underscore
+        raise InvalidParameter(param, text, expected)
     try:
-        number = Decimal(text.replace("_", ""))
+        number = Decimal(text)
     except InvalidOperation:
         raise InvalidParameter(param, text, expected) from None
     if not number.is_finite() or number != number.to_integral_value():
         raise InvalidParameter(param, text, expected)
+    if number.adjusted() >= MAX_DIGITS:  # before int(): 1e10000000 would take minutes to expand
+        raise InvalidParameter(param, text, f"{expected}, below 10^{MAX_DIGITS}")
     return int(number)
 
 
@@ -58,7 +73,7 @@ def split_values(value: IntLike | tuple[int, ...] | list[int]) -> list[IntLike]:
         return list(value)
     if isinstance(value, int):
         return [value]
-    return [part for part in _SEPARATOR.split(str(value).strip())]
+    return _SEPARATOR.split(str(value).strip())
 
 
 def parse_per_dim(
@@ -76,6 +91,8 @@ def parse_per_dim(
     (3, 3, 3)
     """
     parts = split_values(value)
+    if len(parts) > 1 and any(isinstance(part, str) and not part for part in parts):
+        raise InvalidParameter(param, value, "numbers between the x's, like 3x5", "a number is missing")
     numbers = tuple(parse_int(part, param, minimum, what) for part in parts)
     if len(numbers) == 1:
         return numbers * dims
@@ -101,6 +118,8 @@ def parse_shape(
     (3, 224, 224)
     """
     parts = split_values(value)
+    if any(isinstance(part, str) and not part for part in parts):
+        raise InvalidParameter(param, value, "numbers between the x's, like 3x224x224", "a number is missing")
     low, high = (1, 8) if any_rank else (2, 4)
     expected = (
         "a shape of 1 to 8 whole numbers of at least 1, like 3x224x224"
@@ -112,6 +131,11 @@ def parse_shape(
             param, value if not isinstance(value, (tuple, list)) else "x".join(map(str, value)), expected
         )
     return tuple(parse_int(part, param, 1, expected) for part in parts)
+
+
+def at_most(flag: str, limit: int) -> str:
+    """The fix for a value over ``limit``: ``use --p 2 or less``, or ``drop --p`` at 0."""
+    return f"use {flag} {limit} or less" if limit > 0 else f"drop {flag}"
 
 
 def format_shape(shape: tuple[int, ...] | list[int]) -> str:

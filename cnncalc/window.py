@@ -34,7 +34,7 @@ class AxisGeometry:
     span: int  # d·(F − 1) + 1: the input extent one window covers
     numerator: int  # W + P_before + P_after − span (transposed conv: (W − 1)·S)
     output: int
-    remainder: int  # numerator mod S: padded cells past the last window (floor mode)
+    remainder: int  # padded cells past the last window (0 when ceil_mode keeps a partial window)
     uncovered_input: int  # of those, the input (not padding) cells
     gap: int  # S − span when the stride exceeds the window: cells skipped between windows
     output_padding: int = 0  # transposed convolutions only
@@ -47,7 +47,8 @@ class AxisGeometry:
 
     @property
     def exact(self) -> bool:
-        return self.remainder == 0
+        """The stride divides the room to slide: no rounding, floor or ceil."""
+        return self.numerator >= 0 and self.numerator % self.stride == 0
 
 
 def slide(
@@ -76,7 +77,9 @@ def slide(
             dropped = True
     else:
         output = numerator // stride + 1
-    remainder = numerator % stride if numerator >= 0 and not ceil_mode else 0
+    # Floor mode, or a ceil_mode window dropped (back to the floor): cells past
+    # the last window go unused. A kept partial window covers them.
+    remainder = numerator % stride if numerator >= 0 and (not ceil_mode or dropped) else 0
     return AxisGeometry(
         label=label,
         size=size,

@@ -86,7 +86,7 @@ def test_expect(cnncalc: Run, args: tuple[str, ...], code: int) -> None:
         (
             ("--w", "3", "--f", "5"),
             "--f got 5, expected a window that fits the padded input on axis H, 3 + 2·0 = 3 "
-            "(torch: output size is too small, 0): use a kernel of at most 3, or a larger input",
+            "(torch: output size is too small, 0): use a kernel of at most 3 on H, or a larger input",
         ),
         (("--w", "5", "--f", "0"), "--f got 0, expected a kernel size of at least 1"),
         (("--w", "5", "--f", "2", "--s", "0"), "--s got 0, expected a stride of at least 1"),
