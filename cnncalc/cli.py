@@ -7,13 +7,13 @@ same one-line error as every other bad input (not Click's usage box).
 # No `from __future__ import annotations`: Typer would eval every annotation
 # at each start-up.
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
 
-from .errors import CnnCalcError, InvalidParameter
+from .errors import CnnCalcError
 
 app = typer.Typer(
     name="cnncalc",
@@ -52,30 +52,22 @@ def reporting() -> Iterator[None]:
         raise typer.Exit(error.exit_code) from None
 
 
-def answer(
-    geometry: Any,
-    confirm: Callable[[Any], Any] | None,
-    to_json: Callable[[Any, Any], dict[str, Any]],
-    title: Callable[[Any], str],
-    tables: Callable[[Any, Any], list[Any]],
-    explain: Callable[[Any], list[str]] | None,
-    as_json: bool,
-    expect: Text,
-    short: Callable[[tuple[int, ...]], tuple[int, ...]] = lambda shape: shape[1:],
-    short_name: str = "the spatial size",
-    full_name: str = "the whole shape without batch",
+def run_command(
+    command: str, options: dict[str, Any], verify: bool, as_json: bool, explain: bool, expect: Text
 ) -> None:
-    """Confirm, print, then check --expect: the same last steps for every calculator."""
-    from . import render
-    from .values import check_expectation
+    """Compute, confirm, print, then check --expect: the same steps for every calculator."""
+    from .requests import respond
 
-    confirmation = confirm(geometry) if confirm else None
-    if as_json:
-        render.print_json(to_json(geometry, confirmation))
-    else:
-        render.print_table(title(geometry), tables(geometry, confirmation), explain(geometry) if explain else None)
-    if expect is not None:
-        check_expectation(expect, geometry.output_shape, short(geometry.output_shape), short_name, full_name)
+    with reporting():
+        answer = respond(command, options, verify)
+        if as_json:
+            from .render import print_json
+
+            print_json(answer.to_json())
+        else:
+            answer.print(explain)
+        if expect is not None:
+            answer.check_expectation(expect)
 
 
 @app.callback()
@@ -116,41 +108,11 @@ def conv(
 
     Example: cnncalc conv --w 7 --f 3 --s 2
     """
-    from . import formulas, render
-    from .conv import conv_geometry, make_conv_spec
-    from .inputs import resolve_input
-
-    with reporting():
-        channels, size = resolve_input(w=w, h=h, d=d, dims=dims, input=input)
-        spec = make_conv_spec(
-            size=size,
-            in_channels=channels,
-            out_channels=k,
-            kernel=f,
-            stride=s,
-            padding=p,
-            dilation=dilation,
-            groups=groups,
-            bias=not no_bias,
-            transposed=transposed,
-            output_padding=output_padding,
-        )
-        geometry = conv_geometry(spec)
-        confirm: Callable[[Any], Any] | None = None
-        if verify:
-            from .confirm import confirm_conv
-
-            confirm = confirm_conv
-        answer(
-            geometry,
-            confirm,
-            render.conv_json,
-            render.conv_title,
-            render.conv_tables,
-            formulas.explain_conv if explain else None,
-            as_json,
-            expect,
-        )
+    options = dict(
+        w=w, h=h, d=d, input=input, dims=dims, k=k, f=f, s=s, p=p, dilation=dilation, groups=groups,
+        no_bias=no_bias, transposed=transposed, output_padding=output_padding,
+    )  # fmt: skip
+    run_command("conv", options, verify, as_json, explain, expect)
 
 
 @app.command()
@@ -187,65 +149,12 @@ def pool(
 
     Example: cnncalc pool --w 224 --f 2 --s 2 --d 64
     """
-    from . import formulas, render
-    from .inputs import resolve_input
-    from .pool import make_adaptive, make_pool_spec, pool_geometry, reject_with_adaptive
-
-    with reporting():
-        channels, size = resolve_input(w=w, h=h, d=d, dims=dims, input=input)
-        geometry: Any
-        if adaptive is not None or global_pool:
-            reject_with_adaptive(
-                global_pool=global_pool,
-                adaptive=adaptive,
-                f=f,
-                s=s,
-                p=p,
-                dilation=dilation,
-                ceil=ceil,
-                norm=norm,
-                no_count_pad=no_count_pad,
-            )
-            geometry = make_adaptive(
-                size=size,
-                output=1 if global_pool or adaptive is None else adaptive,
-                channels=channels,
-                kind=type,
-                global_pool=global_pool,
-            )
-            explainer = None
-        else:
-            if f is None:
-                raise InvalidParameter("f", "nothing", "a kernel size", "give --f, or --adaptive OUT or --global")
-            spec = make_pool_spec(
-                size=size,
-                channels=channels,
-                kind=type,
-                kernel=f,
-                stride=s,
-                padding=0 if p is None else p,
-                dilation=1 if dilation is None else dilation,
-                ceil_mode=ceil,
-                count_include_pad=not no_count_pad,
-                norm=norm,
-            )
-            geometry = pool_geometry(spec)
-            explainer = formulas.explain_pool
-        confirm: Callable[[Any], Any] | None = None
-        if verify:
-            from .confirm import confirm_pool
-
-            confirm = confirm_pool
-        answer(
-            geometry,
-            confirm,
-            render.pool_json,
-            render.pool_title,
-            render.pool_tables,
-            explainer if explain else None,
-            as_json,
-            expect,
-        )
+    options = dict(
+        w=w, h=h, d=d, input=input, dims=dims, type=type, f=f, s=s, p=p, dilation=dilation, ceil=ceil,
+        adaptive=adaptive, norm=norm, no_count_pad=no_count_pad,
+    )  # fmt: skip
+    options["global"] = global_pool
+    run_command("pool", options, verify, as_json, explain, expect)
 
 
 @app.command()
@@ -279,41 +188,11 @@ def lstm(
 
     Example: cnncalc lstm --hidden 64 --input 32
     """
-    from . import formulas, render
-    from .rnn import make_rnn_spec, rnn_geometry
-
-    with reporting():
-        spec = make_rnn_spec(
-            hidden=hidden,
-            input=input,
-            cell=cell,
-            layers=layers,
-            bidirectional=bidirectional,
-            proj=proj,
-            bias=not no_bias,
-            batch=batch,
-            seq=seq,
-            batch_first=batch_first,
-            nonlinearity=nonlinearity,
-        )
-        geometry = rnn_geometry(spec)
-        confirm: Callable[[Any], Any] | None = None
-        if verify:
-            from .confirm import confirm_rnn
-
-            confirm = confirm_rnn
-        answer(
-            geometry,
-            confirm,
-            render.rnn_json,
-            render.rnn_title,
-            render.rnn_tables,
-            formulas.explain_rnn if explain else None,
-            as_json,
-            expect,
-            short=lambda shape: shape[-1:],
-            short_name="the features",
-        )
+    options = dict(
+        hidden=hidden, input=input, cell=cell, layers=layers, bidirectional=bidirectional, proj=proj,
+        no_bias=no_bias, batch=batch, seq=seq, batch_first=batch_first, nonlinearity=nonlinearity,
+    )  # fmt: skip
+    run_command("lstm", options, verify, as_json, explain, expect)
 
 
 @app.command()
@@ -357,40 +236,8 @@ def trace(
 
     Example: cnncalc trace --input 3x32x32 "Conv2d(3, 16, 3, padding=1) -> ReLU() -> Flatten() -> Linear(_, 10)"
     """
-    from . import render
-    from .models import resolve_model
-    from .trace import check_dtype, trace_chain
-    from .values import parse_int, parse_shape
-
-    with reporting():
-        shapes = [parse_shape(text, "input", any_rank=True) for text in input]
-        batch_size = parse_int(batch, "batch", 1, "a batch of at least 1")
-        source = resolve_model(model)
-        kind = check_dtype(source.dtype_default if dtype is None else dtype)
-        check: Any = None
-        if source.python:
-            from .confirm import trace_model
-
-            traced = trace_model(source.reference, shapes, batch_size, kind)
-        else:
-            traced = trace_chain(source.layers, shapes, batch_size, kind)
-            if verify:
-                from .confirm import confirm_chain
-
-                check = confirm_chain(traced, source.layers)
-        python_model = source.python
-        answer(
-            traced,
-            lambda _: check,
-            lambda t, c: render.trace_json(t, c, python_model),
-            render.trace_title,
-            lambda t, c: render.trace_tables(t, c, python_model),
-            None,
-            as_json,
-            expect,
-            short_name="without batch",
-            full_name="with batch",
-        )
+    options = {"model": model, "input": input, "batch": batch, "dtype": dtype}
+    run_command("trace", options, verify, as_json, False, expect)
 
 
 def main() -> None:

@@ -1,0 +1,334 @@
+"""One request — a command and its options by their command-line names — turned
+into an answer. The CLI and batch mode both go through here, so a line of a
+batch file means exactly what the same options mean on the command line.
+
+Nothing here imports torch: confirmation is looked up in ``confirm`` only when
+a request asks for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import InvalidParameter
+
+Options = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A computed result, torch's confirmation (None when not asked), and how to show them."""
+
+    command: str
+    result: Any
+    confirmation: Any
+
+    @property
+    def handler(self) -> Command:
+        return COMMANDS[self.command]
+
+    def to_json(self) -> dict[str, Any]:
+        return self.handler.to_json(self.result, self.confirmation)
+
+    def print(self, explain: bool = False) -> None:
+        from .render import print_table
+
+        handler = self.handler
+        steps = handler.explain(self.result) if explain and handler.explain else None
+        print_table(handler.title(self.result), handler.tables(self.result, self.confirmation), steps)
+
+    def check_expectation(self, expect: Any) -> None:
+        from .values import check_expectation
+
+        shape = self.result.output_shape
+        handler = self.handler
+        check_expectation(expect, shape, handler.short(shape), handler.short_name, handler.full_name)
+
+
+@dataclass(frozen=True)
+class Command:
+    options: dict[str, Any]  # every option and its default
+    build: Callable[[dict[str, Any]], Any]
+    confirm: Callable[[Any, dict[str, Any]], Any]
+    to_json: Callable[[Any, Any], dict[str, Any]]
+    title: Callable[[Any], str]
+    tables: Callable[[Any, Any], list[Any]]
+    explain: Callable[[Any], list[str]] | None = None
+    short: Callable[[tuple[int, ...]], tuple[int, ...]] = lambda shape: shape[1:]
+    short_name: str = "the spatial size"
+    full_name: str = "the whole shape without batch"
+
+
+def respond(command: str, given: Options, verify: bool = True) -> Answer:
+    """Compute (and unless ``verify`` is false, confirm) one request."""
+    handler = COMMANDS.get(command)
+    if handler is None:
+        raise InvalidParameter("cmd", command, f"one of {', '.join(COMMANDS)}")
+    options = dict(handler.options)
+    for key, value in given.items():
+        name = key.replace("-", "_")
+        if name not in options:
+            raise InvalidParameter(name, value, f"an option of {command}: {', '.join(sorted(options))}")
+        options[name] = value
+    result = handler.build(options)
+    return Answer(command, result, handler.confirm(result, options) if verify else None)
+
+
+def _conv(o: dict[str, Any]) -> Any:
+    from .conv import conv_geometry, make_conv_spec
+    from .inputs import resolve_input
+
+    channels, size = resolve_input(w=o["w"], h=o["h"], d=o["d"], dims=o["dims"], input=o["input"])
+    spec = make_conv_spec(
+        size=size,
+        in_channels=channels,
+        out_channels=o["k"],
+        kernel=o["f"],
+        stride=o["s"],
+        padding=o["p"],
+        dilation=o["dilation"],
+        groups=o["groups"],
+        bias=not _flag(o, "no_bias"),
+        transposed=_flag(o, "transposed"),
+        output_padding=o["output_padding"],
+    )
+    return conv_geometry(spec)
+
+
+def _pool(o: dict[str, Any]) -> Any:
+    from .inputs import resolve_input
+    from .pool import make_adaptive, make_pool_spec, pool_geometry, reject_with_adaptive
+
+    channels, size = resolve_input(w=o["w"], h=o["h"], d=o["d"], dims=o["dims"], input=o["input"])
+    global_pool = _flag(o, "global")
+    if o["adaptive"] is not None or global_pool:
+        reject_with_adaptive(
+            global_pool=global_pool,
+            adaptive=o["adaptive"],
+            **{k: o[k] for k in ("f", "s", "p", "dilation", "ceil", "norm", "no_count_pad")},
+        )
+        output = 1 if global_pool else o["adaptive"]
+        return make_adaptive(size=size, output=output, channels=channels, kind=o["type"], global_pool=global_pool)
+    if o["f"] is None:
+        raise InvalidParameter("f", "nothing", "a kernel size", "give --f, or --adaptive OUT or --global")
+    spec = make_pool_spec(
+        size=size,
+        channels=channels,
+        kind=o["type"],
+        kernel=o["f"],
+        stride=o["s"],
+        padding=0 if o["p"] is None else o["p"],
+        dilation=1 if o["dilation"] is None else o["dilation"],
+        ceil_mode=_flag(o, "ceil"),
+        count_include_pad=not _flag(o, "no_count_pad"),
+        norm=o["norm"],
+    )
+    return pool_geometry(spec)
+
+
+def _lstm(o: dict[str, Any]) -> Any:
+    from .rnn import make_rnn_spec, rnn_geometry
+
+    if o["hidden"] is None or o["input"] is None:
+        missing = "hidden" if o["hidden"] is None else "input"
+        raise InvalidParameter(missing, "nothing", f"--{missing}", "give --hidden and --input")
+    spec = make_rnn_spec(
+        hidden=o["hidden"],
+        input=o["input"],
+        cell=o["cell"],
+        layers=o["layers"],
+        bidirectional=_flag(o, "bidirectional"),
+        proj=o["proj"],
+        bias=not _flag(o, "no_bias"),
+        batch=o["batch"],
+        seq=o["seq"],
+        batch_first=_flag(o, "batch_first"),
+        nonlinearity=o["nonlinearity"],
+    )
+    return rnn_geometry(spec)
+
+
+@dataclass(frozen=True)
+class Traced:
+    """A trace and what it was traced from (a chain's layers are needed to confirm it)."""
+
+    trace: Any
+    layers: list[Any]
+    python: bool
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        return tuple(self.trace.output_shape)
+
+
+def _trace(o: dict[str, Any]) -> Traced:
+    from .models import resolve_model
+    from .trace import check_dtype, trace_chain
+    from .values import parse_int, parse_shape
+
+    if o["model"] is None:
+        raise InvalidParameter("model", "nothing", "a chain, a file of layers, or a Python model")
+    if o["input"] is None:
+        raise InvalidParameter("input", "nothing", "an input shape without batch, like 3x32x32")
+    raw = o["input"]
+    # One shape ("3x32x32" or [3, 32, 32]) or several (["3x32x32", "10"], as --input repeated).
+    several = isinstance(raw, (list, tuple)) and not all(isinstance(v, int) for v in raw)
+    inputs = list(raw) if several else [raw]
+    shapes = [parse_shape(text, "input", any_rank=True) for text in inputs]
+    batch = parse_int(o["batch"], "batch", 1, "a batch of at least 1")
+    source = resolve_model(str(o["model"]))
+    dtype = check_dtype(source.dtype_default if o["dtype"] is None else str(o["dtype"]))
+    if source.python:
+        from .confirm import trace_model
+
+        return Traced(trace_model(source.reference, shapes, batch, dtype), [], True)
+    return Traced(trace_chain(source.layers, shapes, batch, dtype), source.layers, False)
+
+
+def _flag(o: dict[str, Any], name: str) -> bool:
+    value = o[name]
+    if not isinstance(value, bool):
+        raise InvalidParameter(name, value, "true or false")
+    return value
+
+
+def _confirm(name: str) -> Callable[[Any, dict[str, Any]], Any]:
+    def confirm(result: Any, options: dict[str, Any]) -> Any:
+        from . import confirm as module
+
+        return getattr(module, name)(result)
+
+    return confirm
+
+
+def _confirm_trace(traced: Traced, options: dict[str, Any]) -> Any:
+    if traced.python:  # torch ran the model itself
+        return None
+    from .confirm import confirm_chain
+
+    return confirm_chain(traced.trace, traced.layers)
+
+
+def _render(name: str) -> Callable[..., Any]:
+    def call(*args: Any) -> Any:
+        from . import render
+
+        return getattr(render, name)(*args)
+
+    return call
+
+
+def _trace_json(traced: Traced, check: Any) -> dict[str, Any]:
+    from .render import trace_json
+
+    return trace_json(traced.trace, check, traced.python)
+
+
+def _trace_title(traced: Traced) -> str:
+    from .render import trace_title
+
+    return trace_title(traced.trace)
+
+
+def _trace_tables(traced: Traced, check: Any) -> list[Any]:
+    from .render import trace_tables
+
+    return trace_tables(traced.trace, check, traced.python)
+
+
+def _explain(name: str) -> Callable[[Any], list[str]]:
+    def call(result: Any) -> list[str]:
+        from . import formulas
+
+        return getattr(formulas, name)(result)  # type: ignore[no-any-return]
+
+    return call
+
+
+def _explain_pool(result: Any) -> list[str]:
+    from . import formulas
+    from .pool import PoolGeometry
+
+    return formulas.explain_pool(result) if isinstance(result, PoolGeometry) else []
+
+
+_INPUT = {"w": None, "h": None, "d": None, "input": None, "dims": None}
+
+COMMANDS: dict[str, Command] = {
+    "conv": Command(
+        {
+            **_INPUT,
+            "k": 1,
+            "f": 1,
+            "s": 1,
+            "p": 0,
+            "dilation": 1,
+            "groups": 1,
+            "no_bias": False,
+            "transposed": False,
+            "output_padding": 0,
+        },
+        _conv,
+        _confirm("confirm_conv"),
+        _render("conv_json"),
+        _render("conv_title"),
+        _render("conv_tables"),
+        _explain("explain_conv"),
+    ),
+    "pool": Command(
+        {
+            **_INPUT,
+            "type": "max",
+            "f": None,
+            "s": None,
+            "p": None,
+            "dilation": None,
+            "ceil": False,
+            "adaptive": None,
+            "global": False,
+            "norm": None,
+            "no_count_pad": False,
+        },
+        _pool,
+        _confirm("confirm_pool"),
+        _render("pool_json"),
+        _render("pool_title"),
+        _render("pool_tables"),
+        _explain_pool,
+    ),
+    "lstm": Command(
+        {
+            "hidden": None,
+            "input": None,
+            "cell": "lstm",
+            "layers": 1,
+            "bidirectional": False,
+            "proj": 0,
+            "no_bias": False,
+            "batch": 1,
+            "seq": 1,
+            "batch_first": False,
+            "nonlinearity": "tanh",
+        },
+        _lstm,
+        _confirm("confirm_rnn"),
+        _render("rnn_json"),
+        _render("rnn_title"),
+        _render("rnn_tables"),
+        _explain("explain_rnn"),
+        short=lambda shape: shape[-1:],
+        short_name="the features",
+    ),
+    "trace": Command(
+        {"model": None, "input": None, "batch": 1, "dtype": None},
+        _trace,
+        _confirm_trace,
+        _trace_json,
+        _trace_title,
+        _trace_tables,
+        short_name="without batch",
+        full_name="with batch",
+    ),
+}
