@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from .errors import CnnCalcError
+from .errors import CnnCalcError, InvalidParameter
 
 app = typer.Typer(
     name="cnncalc",
@@ -238,6 +238,34 @@ def trace(
     """
     options = {"model": model, "input": input, "batch": batch, "dtype": dtype}
     run_command("trace", options, verify, as_json, False, expect)
+
+
+@app.command()
+def batch(
+    file: Annotated[
+        str, typer.Argument(help="A JSON Lines file of requests, or - for standard input.", metavar="FILE")
+    ],
+    verify: Verify = True,
+) -> None:
+    """Answer many requests in one process: one JSON request a line in, one JSON answer a line out.
+
+    Each line: {"cmd": "conv", "w": 7, "f": 3, "s": 2}, with the command's options by their command-line
+    names, and optionally "verify": false and "expect": "3x3". Exit code: 3 if any line disagreed with torch,
+    else 2 if any line was bad, else 1 if any expectation was not met, else 0.
+    """
+    from .batch import run_batch
+
+    with reporting():
+        if file == "-":
+            code = run_batch(sys.stdin, sys.stdout, verify)
+        else:
+            try:
+                handle = open(file, encoding="utf-8")  # noqa: SIM115 - closed below, streamed meanwhile
+            except OSError as error:
+                raise InvalidParameter("file", file, "a readable file of JSON lines", error.strerror or "") from None
+            with handle:
+                code = run_batch(handle, sys.stdout, verify)
+    raise typer.Exit(code)
 
 
 def main() -> None:

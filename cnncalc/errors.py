@@ -20,7 +20,7 @@ class CnnCalcError(Exception):
 
 
 # Parameters given as command-line arguments, not --options.
-ARGUMENTS = frozenset({"model"})
+ARGUMENTS = frozenset({"model", "file"})
 
 
 class InvalidParameter(CnnCalcError):

@@ -1,0 +1,71 @@
+"""Batch mode: one JSON request a line in, one JSON answer a line out.
+
+Each line is ``{"cmd": "conv", "w": 7, "f": 3, "s": 2}`` with the command's
+options by their command-line names (``no_bias`` or ``no-bias``), plus
+``"verify": false`` to skip confirmation and ``"expect": "3x3"``. Each answer
+is the object ``--json`` prints plus ``"line"``; a bad line gets
+``{"line": 7, "error": "...", "param": "s"}`` and the rest go on. Lines are
+read and answered one at a time, so a file of any length streams through.
+torch is imported once, by the first line that needs confirming.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any, TextIO
+
+from .errors import CnnCalcError, ExpectationNotMet, InvalidParameter
+from .requests import respond
+
+SCHEMA_VERSION = 1
+
+
+def run_batch(lines: Iterable[str], out: TextIO, verify: bool = True) -> int:
+    """Answer every line; return 3 on any disagreement with torch, else 2 on any bad
+    line, else 1 on any unmet expectation, else 0."""
+    worst = 0
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue  # blank lines (a trailing newline, spacing) ask nothing
+        answer, code = answer_line(number, line, verify)
+        worst = max(worst, code)
+        out.write(json.dumps(answer) + "\n")
+    return worst
+
+
+def answer_line(number: int, line: str, verify: bool = True) -> tuple[dict[str, Any], int]:
+    """One line's answer and its exit code."""
+    try:
+        request = json.loads(line)
+    except json.JSONDecodeError as error:
+        return _error(number, f"not JSON: {error.msg} at column {error.colno}", None), 2
+    if not isinstance(request, dict):
+        shown = line.strip()[:40]
+        return _error(number, f'expected a JSON object like {{"cmd": "conv", ...}}, got {shown}', None), 2
+    request = dict(request)
+    command = request.pop("cmd", None)
+    line_verify = request.pop("verify", True)
+    expect = request.pop("expect", None)
+    try:
+        if not isinstance(line_verify, bool):
+            raise InvalidParameter("verify", line_verify, "true or false")
+        if command is None:
+            raise InvalidParameter("cmd", "nothing", "a command: conv, pool, lstm or trace")
+        answer = respond(str(command), request, verify and line_verify)
+        result: dict[str, Any] = {"line": number, **answer.to_json()}
+        code = 0
+        if expect is not None:
+            try:
+                answer.check_expectation(expect)
+                result["expect"] = {"wanted": expect, "met": True}
+            except ExpectationNotMet as unmet:
+                result["expect"] = {"wanted": expect, "met": False, "message": unmet.describe()}
+                code = unmet.exit_code
+        return result, code
+    except CnnCalcError as error:
+        return _error(number, error.describe(), getattr(error, "param", None)), error.exit_code
+
+
+def _error(number: int, message: str, param: str | None) -> dict[str, Any]:
+    return {"schema_version": SCHEMA_VERSION, "line": number, "error": message, "param": param}
