@@ -15,6 +15,7 @@ _SEPARATOR = re.compile(r"\s*[x×X,]\s*")
 # Sizes past 10^100 are no network's; refusing them keeps every later step
 # (floats in the notes, str() of the products) fast and finite.
 MAX_DIGITS = 100
+_LIMIT = 10**MAX_DIGITS
 
 IntLike = int | str
 
@@ -25,6 +26,8 @@ def parse_int(value: IntLike, param: str, minimum: int = 0, what: str = "") -> i
     >>> parse_int("1e3", "w", minimum=1)
     1000
     """
+    if type(value) is int and minimum <= value < _LIMIT:  # the common case, kept fast for batch mode
+        return value
     expected = what or f"a whole number of at least {minimum}"
     if isinstance(value, bool):
         raise InvalidParameter(param, value, expected)
@@ -42,7 +45,7 @@ def parse_int(value: IntLike, param: str, minimum: int = 0, what: str = "") -> i
             number = _parse_integral_decimal(text, param, expected)
     if number < minimum:
         raise InvalidParameter(param, value, expected)
-    if number >= 10**MAX_DIGITS:
+    if number >= _LIMIT:
         raise InvalidParameter(
             param, f"{str(number)[:12]}… ({len(str(number))} digits)", f"{expected}, below 10^{MAX_DIGITS}"
         )
@@ -90,6 +93,8 @@ def parse_per_dim(
     >>> parse_per_dim(3, "f", 3, minimum=1)
     (3, 3, 3)
     """
+    if type(value) is int and minimum <= value < _LIMIT:
+        return (value,) * dims
     parts = split_values(value)
     if len(parts) > 1 and any(isinstance(part, str) and not part for part in parts):
         raise InvalidParameter(param, value, "numbers between the x's, like 3x5", "a number is missing")

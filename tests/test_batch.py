@@ -1,0 +1,125 @@
+"""Batch mode: every valid line answered, in order; bad lines answered with an
+error object; the exit code says the worst that happened; input streams."""
+
+import io
+import json
+from collections.abc import Iterator
+
+import pytest
+from conftest import Run, run_in_subprocess
+
+from cnncalc.batch import run_batch
+
+MIXED = [
+    '{"cmd": "conv", "w": 7, "f": 3, "s": 2, "verify": false}',
+    '{"cmd": "pool", "input": "64x56x56", "f": 2, "verify": false}',
+    "",
+    "not json",
+    '{"cmd": "conv", "w": 7, "f": 3, "s": 0}',
+    '{"cmd": "lstm", "hidden": 64, "input": 32, "verify": false}',
+    '{"cmd": "nope"}',
+    "[1, 2]",
+    '{"cmd": "conv", "w": 7, "f": 3, "bogus": 1}',
+    '{"cmd": "trace", "input": "3x32x32", "model": "Conv2d(3, 8, 3) -> Flatten()", "verify": false}',
+]
+
+
+def answers(lines: list[str], verify: bool = True) -> tuple[int, list[dict[str, object]]]:
+    out = io.StringIO()
+    code = run_batch(lines, out, verify)
+    return code, [json.loads(line) for line in out.getvalue().splitlines()]
+
+
+def test_mixed_lines_are_all_answered_in_order() -> None:
+    code, results = answers(MIXED)
+    assert code == 2
+    assert [r["line"] for r in results] == [1, 2, 4, 5, 6, 7, 8, 9, 10]  # the blank line 3 asks nothing
+    assert results[0]["output_shape"] == [1, 3, 3]
+    assert results[1]["output_shape"] == [64, 28, 28]
+    assert results[2] == {
+        "schema_version": 1,
+        "line": 4,
+        "error": "not JSON: Expecting value at column 1",
+        "param": None,
+    }
+    assert results[3] == {
+        "schema_version": 1,
+        "line": 5,
+        "error": "s got 0, expected a stride of at least 1 (torch: non-positive stride is not supported)",
+        "param": "s",
+    }
+    assert results[4]["params"] == 25_088
+    assert results[5]["param"] == "cmd"
+    assert results[6]["param"] is None and "JSON object" in str(results[6]["error"])
+    assert results[7]["param"] == "bogus"
+    assert results[8]["output_shape"] == [1, 8 * 30 * 30]
+
+
+def test_same_object_as_json_plus_the_line(cnncalc: Run) -> None:
+    _, out, _ = cnncalc("conv", "--w", "7", "--f", "3", "--s", "2", "--json", "--no-verify")
+    _, results = answers(['{"cmd": "conv", "w": 7, "f": 3, "s": 2}'], verify=False)
+    assert results == [{"line": 1, **json.loads(out)}]
+
+
+@pytest.mark.parametrize(
+    ("lines", "code"),
+    [
+        ([], 0),
+        (["", "   "], 0),
+        (['{"cmd": "conv", "w": 7, "f": 3, "expect": "5x5"}'], 0),
+        (['{"cmd": "conv", "w": 7, "f": 3, "expect": "4x4"}'], 1),
+        (['{"cmd": "conv", "w": 7, "f": 3, "expect": "4x4"}', "{"], 2),
+    ],
+)
+def test_exit_codes(lines: list[str], code: int) -> None:
+    assert answers(lines, verify=False)[0] == code
+
+
+def test_expectation_is_reported_on_the_line() -> None:
+    _, results = answers(['{"cmd": "conv", "w": 7, "f": 3, "expect": "4x4"}'], verify=False)
+    assert results[0]["expect"] == {
+        "wanted": "4x4",
+        "met": False,
+        "message": "expect 4x4 not met: the output is 1x5x5",
+    }
+
+
+def test_lines_are_confirmed_unless_told_not_to() -> None:
+    _, results = answers(['{"cmd": "conv", "w": 7, "f": 3}', '{"cmd": "conv", "w": 7, "f": 3, "verify": false}'])
+    assert [r["verified"] for r in results] == [True, None]
+
+
+def test_input_streams_one_line_at_a_time() -> None:
+    out = io.StringIO()
+
+    def lines() -> Iterator[str]:
+        for n in range(1, 2001):
+            # every earlier line has been answered before the next is read
+            assert out.getvalue().count("\n") == n - 1
+            yield f'{{"cmd": "conv", "w": {8 + n % 50}, "f": 3}}\n'
+
+    assert run_batch(lines(), out, verify=False) == 0
+    assert out.getvalue().count("\n") == 2000
+
+
+def test_cli_reads_a_file_and_stdin(tmp_path: object, cnncalc: Run) -> None:
+    from pathlib import Path
+
+    path = Path(str(tmp_path)) / "requests.jsonl"
+    path.write_text("\n".join(MIXED) + "\n")
+    code, out, err = cnncalc("batch", "--no-verify", str(path))
+    assert (code, err) == (2, "")
+    assert len(out.splitlines()) == 9
+    missing = cnncalc("batch", str(path) + ".missing")
+    assert missing[0] == 2
+    assert missing[2].startswith("cnncalc: error: file got ")
+
+
+def test_batch_without_confirmation_never_imports_torch(tmp_path: object) -> None:
+    from pathlib import Path
+
+    path = Path(str(tmp_path)) / "requests.jsonl"
+    path.write_text('{"cmd": "conv", "w": 7, "f": 3}\n{"cmd": "lstm", "hidden": 4, "input": 2}\n')
+    done = run_in_subprocess("batch", "--no-verify", str(path), code="print('torch' in sys.modules, file=sys.stderr)\n")
+    assert done.stderr == "False\n"
+    assert len(done.stdout.splitlines()) == 2
