@@ -40,6 +40,7 @@ Expect = Annotated[Text, typer.Option("--expect", help="Exit 1 unless the output
 Explain = Annotated[bool, typer.Option("--explain", help="Show the arithmetic step by step.")]
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of the table.")]
 Verify = Annotated[bool, typer.Option("--verify/--no-verify", help="Confirm the answer with the torch layer.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the output shape, like 16x3x3.")]
 
 
 @contextmanager
@@ -53,14 +54,24 @@ def reporting() -> Iterator[None]:
 
 
 def run_command(
-    command: str, options: dict[str, Any], verify: bool, as_json: bool, explain: bool, expect: Text
+    command: str,
+    options: dict[str, Any],
+    verify: bool,
+    as_json: bool,
+    explain: bool,
+    expect: Text,
+    quiet: bool = False,
 ) -> None:
     """Compute, confirm, print, then check --expect: the same steps for every calculator."""
     from .requests import respond
 
     with reporting():
         answer = respond(command, options, verify)
-        if as_json:
+        if quiet:
+            from .values import format_shape
+
+            sys.stdout.write(format_shape(answer.to_json()["output_shape"]) + "\n")
+        elif as_json:
             from .render import print_json
 
             print_json(answer.to_json())
@@ -103,6 +114,7 @@ def conv(
     explain: Explain = False,
     as_json: Json = False,
     verify: Verify = True,
+    quiet: Quiet = False,
 ) -> None:
     """Convolution output size, parameters and MACs: (W − F + 2P)/S + 1 and F·F·D·K + K.
 
@@ -112,7 +124,7 @@ def conv(
         w=w, h=h, d=d, input=input, dims=dims, k=k, f=f, s=s, p=p, dilation=dilation, groups=groups,
         no_bias=no_bias, transposed=transposed, output_padding=output_padding,
     )  # fmt: skip
-    run_command("conv", options, verify, as_json, explain, expect)
+    run_command("conv", options, verify, as_json, explain, expect, quiet)
 
 
 @app.command()
@@ -144,6 +156,7 @@ def pool(
     explain: Explain = False,
     as_json: Json = False,
     verify: Verify = True,
+    quiet: Quiet = False,
 ) -> None:
     """Pooling output size: (W − F)/S + 1, D1 = D, no parameters; torch's edge rules included.
 
@@ -154,7 +167,7 @@ def pool(
         adaptive=adaptive, norm=norm, no_count_pad=no_count_pad,
     )  # fmt: skip
     options["global"] = global_pool
-    run_command("pool", options, verify, as_json, explain, expect)
+    run_command("pool", options, verify, as_json, explain, expect, quiet)
 
 
 @app.command()
@@ -180,6 +193,7 @@ def lstm(
     verify: Annotated[
         bool, typer.Option("--verify/--no-verify", help="Confirm shapes and the gate equations with the torch layer.")
     ] = True,
+    quiet: Quiet = False,
 ) -> None:
     """Per-gate shapes of an LSTM, GRU or RNN over \\[h_(t−1), x_t], and both parameter counts.
 
@@ -192,7 +206,7 @@ def lstm(
         hidden=hidden, input=input, cell=cell, layers=layers, bidirectional=bidirectional, proj=proj,
         no_bias=no_bias, batch=batch, seq=seq, batch_first=batch_first, nonlinearity=nonlinearity,
     )  # fmt: skip
-    run_command("lstm", options, verify, as_json, explain, expect)
+    run_command("lstm", options, verify, as_json, explain, expect, quiet)
 
 
 @app.command()
@@ -225,6 +239,7 @@ def trace(
     ] = None,
     as_json: Json = False,
     verify: Verify = True,
+    quiet: Quiet = False,
 ) -> None:
     """A tensor's shape through a whole network, and the layer that breaks, with the fix.
 
@@ -237,7 +252,7 @@ def trace(
     Example: cnncalc trace --input 3x32x32 "Conv2d(3, 16, 3, padding=1) -> ReLU() -> Flatten() -> Linear(_, 10)"
     """
     options = {"model": model, "input": input, "batch": batch, "dtype": dtype}
-    run_command("trace", options, verify, as_json, False, expect)
+    run_command("trace", options, verify, as_json, False, expect, quiet)
 
 
 @app.command()
@@ -266,6 +281,21 @@ def batch(
             with handle:
                 code = run_batch(handle, sys.stdout, verify)
     raise typer.Exit(code)
+
+
+@app.command()
+def schema(
+    command: Annotated[str, typer.Argument(help="conv, pool, lstm, trace or batch-error.", metavar="COMMAND")],
+) -> None:
+    """Print the JSON Schema of what COMMAND --json prints (schema_version 1)."""
+    import json
+
+    from .schema import SCHEMAS
+
+    with reporting():
+        if command not in SCHEMAS:
+            raise InvalidParameter("command", command, ", ".join(SCHEMAS))
+        sys.stdout.write(json.dumps(SCHEMAS[command], indent=2) + "\n")
 
 
 def main() -> None:

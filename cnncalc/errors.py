@@ -20,7 +20,7 @@ class CnnCalcError(Exception):
 
 
 # Parameters given as command-line arguments, not --options.
-ARGUMENTS = frozenset({"model", "file"})
+ARGUMENTS = frozenset({"model", "file", "command"})
 
 
 class InvalidParameter(CnnCalcError):

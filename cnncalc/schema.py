@@ -1,0 +1,193 @@
+"""JSON Schemas (draft 2020-12) of what ``--json`` and ``batch`` print, one per
+command. Scripts can rely on every field named ``required`` here; the tests
+validate real outputs against these schemas.
+
+>>> sorted(SCHEMAS)
+['batch-error', 'conv', 'lstm', 'pool', 'trace']
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .render import SCHEMA_VERSION
+
+INT: dict[str, Any] = {"type": "integer"}
+NONNEG: dict[str, Any] = {"type": "integer", "minimum": 0}
+POSITIVE: dict[str, Any] = {"type": "integer", "minimum": 1}
+BOOL: dict[str, Any] = {"type": "boolean"}
+STRING: dict[str, Any] = {"type": "string"}
+SHAPE: dict[str, Any] = {"type": "array", "items": NONNEG}
+NULLABLE_SHAPE: dict[str, Any] = {"type": ["array", "null"], "items": NONNEG}
+VERIFIED: dict[str, Any] = {"type": ["boolean", "null"], "description": "true: torch agreed; null: not asked"}
+TORCH: dict[str, Any] = {
+    "type": ["object", "null"],
+    "properties": {"layer": STRING, "output_shape": NULLABLE_SHAPE, "params": {"type": ["integer", "null"]}},
+    "required": ["layer", "output_shape", "params"],
+}
+VERSION: dict[str, Any] = {"const": SCHEMA_VERSION}
+
+
+def _object(title: str, properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": title,
+        "type": "object",
+        "properties": {"schema_version": VERSION, "line": POSITIVE, **properties},
+        "required": ["schema_version", *(required if required is not None else properties)],
+    }
+
+
+_CONFIRMATION = {"verified": VERIFIED, "torch": TORCH, "skipped": {"type": ["string", "null"]}}
+
+CONV = _object(
+    "cnncalc conv --json",
+    {
+        "command": {"const": "conv"},
+        "dims": {"enum": [1, 2, 3]},
+        "input_shape": SHAPE,
+        "d": POSITIVE,
+        "k": POSITIVE,
+        "f": SHAPE,
+        "s": SHAPE,
+        "p": {"oneOf": [SHAPE, {"enum": ["same", "valid"]}]},
+        "padding": {"type": "array", "items": {"type": "array", "items": NONNEG, "minItems": 2, "maxItems": 2}},
+        "dilation": SHAPE,
+        "groups": POSITIVE,
+        "bias": BOOL,
+        "transposed": BOOL,
+        "output_padding": SHAPE,
+        "output_shape": SHAPE,
+        "weight_shape": SHAPE,
+        "params": NONNEG,
+        "macs": NONNEG,
+        "macs_convention": STRING,
+        "output_elements": NONNEG,
+        "output_bytes": NONNEG,
+        "axes": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "axis": {"enum": ["W", "H", "Z"]},
+                    "input": POSITIVE,
+                    "output": POSITIVE,
+                    "exact": BOOL,
+                    "remainder": NONNEG,
+                    "uncovered_input": NONNEG,
+                },
+                "required": ["axis", "input", "output", "exact", "remainder", "uncovered_input"],
+            },
+        },
+        **_CONFIRMATION,
+    },
+)
+
+POOL = _object(
+    "cnncalc pool --json",
+    {
+        "command": {"const": "pool"},
+        "dims": {"enum": [1, 2, 3]},
+        "input_shape": SHAPE,
+        "d": POSITIVE,
+        "type": {"enum": ["max", "avg", "lp"]},
+        "output_shape": SHAPE,
+        "params": {"const": 0},
+        "output_elements": NONNEG,
+        "windows": {"type": "object", "additionalProperties": {"type": ["array", "null"]}},
+        "window_sizes": {"type": "object", "additionalProperties": SHAPE},
+        **_CONFIRMATION,
+    },
+    ["command", "dims", "input_shape", "d", "type", "output_shape", "params", "verified", "torch", "skipped"],
+)
+
+LSTM = _object(
+    "cnncalc lstm --json",
+    {
+        "command": {"const": "lstm"},
+        "cell": {"enum": ["lstm", "gru", "rnn"]},
+        "input": POSITIVE,
+        "hidden": POSITIVE,
+        "layers": POSITIVE,
+        "bidirectional": BOOL,
+        "proj": NONNEG,
+        "bias": BOOL,
+        "batch": POSITIVE,
+        "seq": POSITIVE,
+        "batch_first": BOOL,
+        "params": NONNEG,
+        "params_one_bias": NONNEG,
+        "gates": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "name": STRING,
+                    "equation": STRING,
+                    "weight_shape": NULLABLE_SHAPE,
+                    "output_shape": SHAPE,
+                    "torch": {"type": ["object", "null"], "additionalProperties": STRING},
+                },
+                "required": ["name", "equation", "weight_shape", "output_shape", "torch"],
+            },
+        },
+        "parameters": {"type": "object", "additionalProperties": SHAPE},
+        "output_shape": SHAPE,
+        "h_n_shape": SHAPE,
+        "c_n_shape": NULLABLE_SHAPE,
+        "max_abs_error": {"type": ["number", "null"]},
+        **_CONFIRMATION,
+    },
+)
+
+TRACE = _object(
+    "cnncalc trace --json",
+    {
+        "command": {"const": "trace"},
+        "input_shapes": {"type": "array", "items": SHAPE},
+        "dtype": STRING,
+        "layers": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "index": POSITIVE,
+                    "name": STRING,
+                    "layer": STRING,
+                    "kind": STRING,
+                    "input_shape": SHAPE,
+                    "output_shape": SHAPE,
+                    "params": NONNEG,
+                    "macs": NONNEG,
+                    "receptive_field": NULLABLE_SHAPE,
+                    "jump": NULLABLE_SHAPE,
+                    "computed": BOOL,
+                    "verified": VERIFIED,
+                },
+                "required": ["index", "name", "layer", "input_shape", "output_shape", "params", "macs", "verified"],
+            },
+        },
+        "total_params": NONNEG,
+        "trainable_params": NONNEG,
+        "total_macs": NONNEG,
+        "macs_convention": STRING,
+        "activation_bytes": NONNEG,
+        "param_bytes": NONNEG,
+        "output_shape": SHAPE,
+        "verified": VERIFIED,
+    },
+)
+
+BATCH_ERROR = _object(
+    "cnncalc batch: a line that could not be answered",
+    {"error": STRING, "param": {"type": ["string", "null"]}},
+    ["line", "error", "param"],
+)
+
+SCHEMAS: dict[str, dict[str, Any]] = {
+    "conv": CONV,
+    "pool": POOL,
+    "lstm": LSTM,
+    "trace": TRACE,
+    "batch-error": BATCH_ERROR,
+}

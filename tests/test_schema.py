@@ -1,0 +1,86 @@
+"""Real --json and batch outputs validate against the shipped JSON Schemas;
+--quiet prints the bare shape; schema and help never import torch."""
+
+import io
+import json
+
+import jsonschema
+import pytest
+from conftest import Run, run_in_subprocess
+
+from cnncalc.batch import run_batch
+from cnncalc.schema import SCHEMAS
+
+EXAMPLES = [
+    ("conv", ("--w", "7", "--f", "3", "--s", "2")),
+    ("conv", ("--input", "3x8x9x10", "--k", "4", "--f", "3", "--p", "same")),
+    ("conv", ("--input", "4x5", "--k", "6", "--f", "3", "--transposed", "--s", "2", "--groups", "2", "--no-bias")),
+    ("conv", ("--w", "1e12", "--f", "3")),  # confirmation skipped, with the reason
+    ("pool", ("--input", "64x56x56", "--f", "2")),
+    ("pool", ("--w", "6", "--f", "2", "--s", "4", "--p", "1", "--ceil", "--type", "avg")),
+    ("pool", ("--input", "2x5x6", "--adaptive", "3")),
+    ("pool", ("--input", "2x5x6", "--global", "--type", "avg")),
+    ("lstm", ("--hidden", "8", "--input", "4")),
+    ("lstm", ("--hidden", "8", "--input", "4", "--cell", "gru", "--layers", "2", "--bidirectional")),
+    ("lstm", ("--hidden", "8", "--input", "4", "--proj", "3", "--no-verify")),
+    ("trace", ("--input", "3x16x16", "Conv2d(3, 8, 3) -> ReLU() -> Flatten() -> Linear(_, 10)")),
+]
+
+
+@pytest.mark.parametrize(("command", "args"), EXAMPLES)
+def test_json_output_matches_its_schema(cnncalc: Run, command: str, args: tuple[str, ...]) -> None:
+    code, out, err = cnncalc(command, *args, "--json")
+    assert (code, err) == (0, "")
+    jsonschema.validate(json.loads(out), SCHEMAS[command])
+
+
+def test_the_schemas_are_valid_and_strict_enough() -> None:
+    for schema in SCHEMAS.values():
+        jsonschema.Draft202012Validator.check_schema(schema)
+    broken = {"schema_version": 1, "command": "conv", "output_shape": "3x3"}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, SCHEMAS["conv"])
+
+
+def test_batch_lines_match_their_schemas() -> None:
+    out = io.StringIO()
+    lines = [
+        '{"cmd": "conv", "w": 7, "f": 3, "verify": false}',
+        '{"cmd": "pool", "w": 8, "f": 2, "verify": false}',
+        '{"cmd": "lstm", "hidden": 4, "input": 2, "verify": false}',
+        '{"cmd": "conv", "w": 7, "f": 9}',
+        "oops",
+    ]
+    run_batch(lines, out)
+    results = [json.loads(line) for line in out.getvalue().splitlines()]
+    for result in results:
+        schema = SCHEMAS["batch-error"] if "error" in result else SCHEMAS[result["command"]]
+        jsonschema.validate(result, schema)
+    assert sum("error" in r for r in results) == 2
+
+
+def test_schema_command_prints_json(cnncalc: Run) -> None:
+    code, out, _ = cnncalc("schema", "lstm")
+    assert code == 0
+    assert json.loads(out)["title"] == "cnncalc lstm --json"
+    code, _, err = cnncalc("schema", "nope")
+    assert (code, err) == (2, "cnncalc: error: command got nope, expected conv, pool, lstm, trace, batch-error\n")
+
+
+@pytest.mark.parametrize(
+    ("args", "shape"),
+    [
+        (("conv", "--w", "7", "--d", "3", "--k", "16", "--f", "3", "--s", "2"), "16x3x3"),
+        (("pool", "--w", "224", "--f", "2"), "1x112x112"),
+        (("lstm", "--hidden", "8", "--input", "4", "--seq", "5"), "5x1x8"),
+        (("trace", "--input", "3x32x32", "Conv2d(3, 8, 3) -> Flatten()"), "1x7200"),
+    ],
+)
+def test_quiet_prints_only_the_shape(cnncalc: Run, args: tuple[str, ...], shape: str) -> None:
+    assert cnncalc(*args, "--quiet", "--no-verify") == (0, f"{shape}\n", "")
+
+
+@pytest.mark.parametrize("args", [("schema", "conv"), ("batch", "--help"), ("trace", "--help"), ("lstm", "--help")])
+def test_help_and_schema_never_import_torch(args: tuple[str, ...]) -> None:
+    done = run_in_subprocess(*args, code="print('torch' in sys.modules, file=sys.stderr)\n")
+    assert done.stderr == "False\n"
