@@ -90,6 +90,40 @@ def report(name: str, mine: float, theirs: float, unit: str, target: float) -> b
     return ok
 
 
+# (name, lines, confirmed?, target rate in lines per second)
+THROUGHPUT = [
+    ("batch conv, --no-verify", 100_000, False, 100_000),
+    ("batch conv, confirmed on the meta device", 2_000, True, 2_000),
+]
+
+
+def conv_requests(count: int) -> str:
+    """Distinct, seeded conv requests: the kind of file a CI script writes."""
+    import json
+    import random
+
+    rng = random.Random(0)
+    lines = []
+    for _ in range(count):
+        request = {"cmd": "conv", "w": rng.randint(8, 512), "d": rng.choice([3, 16, 64]), "k": rng.choice([16, 64])}
+        request.update(f=rng.choice([1, 3, 5, 7]), s=rng.choice([1, 2]), p=rng.choice([0, 1]))
+        lines.append(json.dumps(request))
+    return "\n".join(lines) + "\n"
+
+
+def throughput(lines: int, confirmed: bool) -> float:
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as handle:
+        handle.write(conv_requests(lines))
+    command = [CNNCALC, "batch", handle.name] + ([] if confirmed else ["--no-verify"])
+    try:
+        elapsed = statistics.median(run(command)[0] for _ in range(3))
+    finally:
+        os.unlink(handle.name)
+    return lines / elapsed
+
+
 def main() -> int:
     ok = True
     print(f"{'benchmark':44} {'cnncalc':>12} {'reference':>12} {'ratio':>6}  target")
@@ -100,6 +134,11 @@ def main() -> int:
         mine, theirs, mine_kb, theirs_kb = compare(ours, reference, HEAVY_RUNS)
         ok &= report(f"{name}, wall", mine * 1000, theirs * 1000, "ms", time_target)
         ok &= report(f"{name}, peak RSS", mine_kb / 1024, theirs_kb / 1024, "MiB", memory_target)
+    for name, lines, confirmed, target in THROUGHPUT:
+        rate = throughput(lines, confirmed)
+        met = rate >= target
+        ok &= met
+        print(f"{name:44} {rate:9,.0f}/s  (whole process, {lines:,} lines)  ≥{target:,}/s {'ok' if met else 'MISSED'}")
     return 0 if ok else 1
 
 

@@ -427,8 +427,11 @@ def confirm_chain(trace: Trace, layers: list[Layer]) -> TraceCheck:
             with torch.device("meta"), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 module = getattr(torch.nn, layer.kind)(*args, **kwargs)
-        except Exception as error:
-            raise TorchDisagreement(f"{layer.label}'s arguments", "valid", _first_line(error)) from error
+        except (TypeError, ValueError, RuntimeError) as error:  # arguments torch builds no layer from: bad input
+            raise InvalidParameter(
+                "model", layer.written(), f"arguments torch accepts (torch: {_first_line(error)})"
+            ) from None
+        module.eval()  # as Python models are traced: batch norm then uses its running statistics
         out = _forward(torch, module, x)
         x = out[0] if isinstance(out, tuple) else out  # a recurrent layer's sequence goes on
         if tuple(x.shape) != row.output_shape:

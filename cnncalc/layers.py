@@ -216,6 +216,10 @@ def apply(layer: Layer, shape: tuple[int, ...], context: Context = Context()) ->
     except LayerMismatch:
         raise
     except InvalidParameter as error:
+        if error.param in bound:  # an argument torch would refuse whatever the input
+            raise InvalidParameter(
+                "model", layer.written(), f"{error.param} {error.expected}", _torch_words(error.fix)
+            ) from None
         raise LayerMismatch(
             layer.label,
             _torch_words(error.expected),
@@ -247,7 +251,8 @@ _OPTION_NAMES = {
 
 def _torch_words(text: str) -> str:
     """The core's advice names CLI options; a traced layer takes torch arguments."""
-    return re.sub(r"(--[a-z-]+) (\S+)", lambda m: f"{_OPTION_NAMES.get(m[1], m[1])}={m[2]}", text)
+    text = re.sub(r"(--[a-z-]+) (\d+)", lambda m: f"{_OPTION_NAMES.get(m[1], m[1])}={m[2]}", text)
+    return re.sub(r"--[a-z-]+", lambda m: _OPTION_NAMES.get(m[0], m[0]), text)
 
 
 def _shape(shape: tuple[int, ...]) -> str:
@@ -290,22 +295,25 @@ def _conv(layer: Layer, bound: dict[str, Any], shape: tuple[int, ...], context: 
     _need_rank(layer, shape, dims + 2, _SPATIAL[dims])
     inferred: dict[str, int] = {}
     c_in = _channels(layer, bound, "in_channels", shape[1], inferred)
-    if bound["padding_mode"] != "zeros":
-        notes: tuple[str, ...] = (f"padding_mode={bound['padding_mode']!r}: same shape as zeros",)
-    else:
-        notes = ()
+    mode = bound["padding_mode"]
+    if mode not in ("zeros", "reflect", "replicate", "circular"):
+        raise InvalidParameter("padding_mode", mode, "'zeros', 'reflect', 'replicate' or 'circular'")
+    notes: tuple[str, ...] = ()
+    if mode != "zeros":
+        notes = (f"padding_mode={mode!r}: same shape as zeros",)
+        _check_padding_mode(layer, mode, bound["padding"], shape)
     spec = make_conv_spec(
         size=shape[2:],
         in_channels=c_in,
         out_channels=bound["out_channels"],
-        kernel=_per_dim(bound["kernel_size"]),
-        stride=_per_dim(bound["stride"]),
-        padding=bound["padding"] if isinstance(bound["padding"], str) else _per_dim(bound["padding"]),
-        dilation=_per_dim(bound["dilation"]),
+        kernel=_per_dim(bound["kernel_size"], "kernel_size"),
+        stride=_per_dim(bound["stride"], "stride"),
+        padding=bound["padding"] if isinstance(bound["padding"], str) else _per_dim(bound["padding"], "padding"),
+        dilation=_per_dim(bound["dilation"], "dilation"),
         groups=bound["groups"],
         bias=bool(bound["bias"]),
         transposed=transposed,
-        output_padding=_per_dim(bound.get("output_padding", 0)),
+        output_padding=_per_dim(bound.get("output_padding", 0), "output_padding"),
     )
     geometry = conv_geometry(spec)
     windows = None
@@ -322,8 +330,29 @@ def _conv(layer: Layer, bound: dict[str, Any], shape: tuple[int, ...], context: 
     )
 
 
-def _per_dim(value: Any) -> Any:
-    return list(value) if isinstance(value, (tuple, list)) else value
+def _check_padding_mode(layer: Layer, mode: str, padding: Any, shape: tuple[int, ...]) -> None:
+    # reflect mirrors without the edge (padding < size); circular may wrap around once (padding ≤ size)
+    if isinstance(padding, str):
+        return
+    spatial = shape[2:]
+    pads = list(padding) if isinstance(padding, (tuple, list)) else [padding] * len(spatial)
+    for axis, (pad, size) in enumerate(zip(pads, spatial, strict=False), start=2):
+        if (mode == "reflect" and pad >= size) or (mode == "circular" and pad > size):
+            limit = "less than" if mode == "reflect" else "at most"
+            raise LayerMismatch(
+                layer.label,
+                f"padding {limit} the input on axis {axis} with padding_mode={mode!r}",
+                f"size {size} with padding {pad}",
+                "use a smaller padding, or padding_mode='zeros' or 'replicate'",
+            )
+
+
+def _per_dim(value: Any, name: str = "") -> Any:
+    """A size argument as torch takes it: an int or a tuple of ints (never "3" or 3.0)."""
+    values = list(value) if isinstance(value, (tuple, list)) else [value]
+    if name and not all(type(v) is int for v in values):
+        raise InvalidParameter(name, repr(value), "an int or a tuple of ints, as torch takes it")
+    return values if isinstance(value, (tuple, list)) else value
 
 
 def _pool(layer: Layer, bound: dict[str, Any], shape: tuple[int, ...], context: Context) -> Outcome:
@@ -335,10 +364,10 @@ def _pool(layer: Layer, bound: dict[str, Any], shape: tuple[int, ...], context: 
         size=shape[2:],
         channels=shape[1],
         kind=kind,
-        kernel=_per_dim(bound["kernel_size"]),
-        stride=None if stride is None else _per_dim(stride),
-        padding=_per_dim(bound.get("padding", 0)),
-        dilation=_per_dim(bound.get("dilation", 1)),
+        kernel=_per_dim(bound["kernel_size"], "kernel_size"),
+        stride=None if stride is None else _per_dim(stride, "stride"),
+        padding=_per_dim(bound.get("padding", 0), "padding"),
+        dilation=_per_dim(bound.get("dilation", 1), "dilation"),
         ceil_mode=bool(bound["ceil_mode"]),
         count_include_pad=bool(bound.get("count_include_pad", True)),
         norm=bound.get("norm_type"),
@@ -435,12 +464,20 @@ def _batchnorm(layer: Layer, bound: dict[str, Any], shape: tuple[int, ...], cont
     channel_axis = 1 if len(shape) == max(ranks) or not instance else 0
     inferred: dict[str, int] = {}
     affine = bool(bound["affine"])
-    if instance and not affine:
+    running = bool(bound["track_running_stats"])
+    if instance and not affine and not running:  # nothing of the layer's is sized by the channels
         channels = shape[channel_axis]
         if bound["num_features"] is INFER_TOKEN:
             inferred["num_features"] = channels
     else:
         channels = _channels(layer, bound, "num_features", shape[channel_axis], inferred)
+    if instance and not running and prod(shape[channel_axis + 1 :]) < 2:
+        raise LayerMismatch(
+            layer.label,
+            "more than 1 spatial element to normalise over (torch: Expected more than 1 spatial element)",
+            _shape(shape),
+            "apply it before the spatial size shrinks to 1",
+        )
     params = channels * (1 + bool(bound["bias"])) if affine else 0
     return Outcome(shape, params, inferred=inferred)
 
@@ -470,11 +507,25 @@ def _groupnorm(layer: Layer, bound: dict[str, Any], shape: tuple[int, ...], cont
     groups = bound["num_groups"]
     if not isinstance(groups, int) or groups < 1 or channels % groups:
         raise InvalidParameter("num_groups", groups, f"a divisor of num_channels={channels}")
+    if (channels // groups) * prod(shape[2:]) < 2:
+        raise LayerMismatch(
+            layer.label,
+            "more than 1 value per group (torch: Expected more than 1 value per channel)",
+            _shape(shape),
+            "use fewer groups, or apply it before the spatial size shrinks to 1",
+        )
     params = channels * (1 + bool(bound["bias"])) if bound["affine"] else 0
     return Outcome(shape, params, inferred=inferred)
 
 
+_DIM_ARGUMENTS = ("Softmax", "LogSoftmax", "Softmin")
+
+
 def _same(layer: Layer, bound: dict[str, Any], shape: tuple[int, ...], context: Context) -> Outcome:
+    if layer.kind in _DIM_ARGUMENTS:
+        dim = bound.get("dim", layer.args[0] if layer.args else None)
+        if dim is not None:
+            _axis(layer, shape, dim, "dim")
     return Outcome(shape, integer_output=context.integer_input and layer.kind in ("Identity", *DROPOUTS))
 
 
@@ -504,12 +555,22 @@ def _pad(layer: Layer, bound: dict[str, Any], shape: tuple[int, ...], context: C
     pads = [padding] * (2 * dims) if isinstance(padding, int) else list(padding)
     if len(pads) != 2 * dims:
         raise InvalidParameter("padding", padding, f"one number or {2 * dims} (left, right, top, bottom, …)")
-    if len(shape) < dims + 1:
-        raise LayerMismatch(layer.label, f"at least {dims + 1} axes", _shape(shape), "")
+    if len(shape) < dims + 1 or (not layer.kind.startswith(("Zero", "Constant")) and len(shape) > dims + 2):
+        ranks = (
+            f"{dims + 1} or {dims + 2}" if not layer.kind.startswith(("Zero", "Constant")) else f"at least {dims + 1}"
+        )
+        raise LayerMismatch(layer.label, f"an input of {ranks} axes", _shape(shape), "")
     out = list(shape)
     for i in range(dims):
         axis = len(shape) - 1 - i
         before, after = pads[2 * i], pads[2 * i + 1]
+        if -before > shape[axis] or -after > shape[axis]:
+            raise LayerMismatch(
+                layer.label,
+                f"a negative padding that crops at most the {shape[axis]} cells of axis {axis}",
+                f"padding ({before}, {after})",
+                "crop less",
+            )
         if layer.kind.startswith("Reflection") and (before >= shape[axis] or after >= shape[axis]):
             raise LayerMismatch(
                 layer.label,
@@ -539,6 +600,13 @@ def _upsample(layer: Layer, bound: dict[str, Any], shape: tuple[int, ...], conte
         sizes = [math.floor(n * s) for n, s in zip(shape[2:], scales, strict=True)]
     if len(sizes) != spatial:
         raise InvalidParameter("size", size, f"{spatial} sizes")
+    if min(sizes) < 1:
+        raise LayerMismatch(
+            layer.label,
+            "an output of at least 1 on every axis (torch: output sizes should be greater than 0)",
+            f"{_shape(shape)}, scaled to {_shape((*shape[:2], *sizes))}",
+            "use a larger scale_factor or size",
+        )
     return Outcome((*shape[:2], *sizes), resets_field=True)
 
 

@@ -97,3 +97,26 @@ class Tied(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.out(self.shared(torch.relu(self.shared(x))))
+
+
+class BadResidual(nn.Module):
+    """A shortcut without its downsample branch: the add, which is no module, cannot broadcast 8 channels onto 16."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(8, 16, 3, padding=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv(x) + x
+
+
+class Shuffle(nn.Module):
+    """A leaf module cnncalc has no formula for (PixelShuffle): its row shows torch's shape."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 12, 3, padding=1)
+        self.shuffle = nn.PixelShuffle(2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.shuffle(self.conv(x))
