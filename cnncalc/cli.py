@@ -35,6 +35,10 @@ Input = Annotated[
     typer.Option("--input", help="Input in torch order without batch: CxL, CxHxW or CxDxHxW.", metavar="SHAPE"),
 ]
 Dims = Annotated[Text, typer.Option("--dims", help="1, 2 or 3 spatial axes with --w (default 2).", metavar="N")]
+# The window, shared by conv and pool (each command's defaults live in requests.py).
+F = Annotated[Text, typer.Option("--f", help="Kernel size F. " + PER_DIM, metavar="INT|AxB")]
+P = Annotated[Text, typer.Option("--p", help="Padding P (default 0). " + PER_DIM, metavar="INT|AxB")]
+Dilation = Annotated[Text, typer.Option("--dilation", help="Dilation d (default 1). " + PER_DIM, metavar="INT|AxB")]
 # What every calculator does with its answer.
 Expect = Annotated[Text, typer.Option("--expect", help="Exit 1 unless the output is this (3x3 or 16x3x3).")]
 Explain = Annotated[bool, typer.Option("--explain", help="Show the arithmetic step by step.")]
@@ -98,10 +102,12 @@ def conv(
     input: Input = None,
     dims: Dims = None,
     k: Annotated[str, typer.Option("--k", help="Filters: output channels K.", metavar="INT")] = "1",
-    f: Annotated[str, typer.Option("--f", help="Kernel size F. " + PER_DIM, metavar="INT|AxB")] = "1",
-    s: Annotated[str, typer.Option("--s", help="Stride S. " + PER_DIM, metavar="INT|AxB")] = "1",
-    p: Annotated[str, typer.Option("--p", help="Padding P, 'same' or 'valid'. " + PER_DIM, metavar="INT|AxB")] = "0",
-    dilation: Annotated[str, typer.Option("--dilation", help="Dilation d. " + PER_DIM, metavar="INT|AxB")] = "1",
+    f: F = None,
+    s: Annotated[Text, typer.Option("--s", help="Stride S (default 1). " + PER_DIM, metavar="INT|AxB")] = None,
+    p: Annotated[
+        Text, typer.Option("--p", help="Padding P (default 0), 'same' or 'valid'. " + PER_DIM, metavar="INT|AxB")
+    ] = None,
+    dilation: Dilation = None,
     groups: Annotated[
         str, typer.Option("--groups", help="Groups g: each filter sees D/g channels.", metavar="INT")
     ] = "1",
@@ -135,14 +141,12 @@ def pool(
     input: Input = None,
     dims: Dims = None,
     type: Annotated[str, typer.Option("--type", help="max, avg or lp.", metavar="KIND")] = "max",
-    f: Annotated[Text, typer.Option("--f", help="Kernel size F. " + PER_DIM, metavar="INT|AxB")] = None,
+    f: F = None,
     s: Annotated[
         Text, typer.Option("--s", help="Stride S (default: the kernel). " + PER_DIM, metavar="INT|AxB")
     ] = None,
-    p: Annotated[Text, typer.Option("--p", help="Padding P, at most F/2. " + PER_DIM, metavar="INT|AxB")] = None,
-    dilation: Annotated[
-        Text, typer.Option("--dilation", help="Dilation d (max pooling only). " + PER_DIM, metavar="INT|AxB")
-    ] = None,
+    p: P = None,
+    dilation: Dilation = None,
     ceil: Annotated[bool, typer.Option("--ceil", help="torch's ceil_mode: round the window count up.")] = False,
     adaptive: Annotated[
         Text, typer.Option("--adaptive", help="Adaptive pooling to this output size. " + PER_DIM, metavar="OUT")

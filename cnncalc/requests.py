@@ -71,7 +71,8 @@ def respond(command: str, given: Options, verify: bool = True) -> Answer:
         name = key.replace("-", "_")
         if name not in options:
             raise InvalidParameter(name, value, f"an option of {command}: {', '.join(sorted(options))}")
-        options[name] = value
+        if value is not None:  # None: not given, the default stands
+            options[name] = value
     result = handler.build(options)
     return Answer(command, result, handler.confirm(result, options) if verify else None)
 

@@ -22,16 +22,15 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from strategies import PerDim, axes, per_dim
 
 from cnncalc.confirm import confirm_conv, import_torch
 from cnncalc.conv import ConvGeometry, conv_geometry, make_conv_spec
 from cnncalc.errors import InvalidParameter
 
-pytestmark = pytest.mark.torch
+pytestmark = [pytest.mark.torch, pytest.mark.usefixtures("one_torch_thread")]
 
 torch = import_torch()
-
-PerDim = int | tuple[int, ...]
 
 
 def _settings(max_examples: int) -> settings:
@@ -190,15 +189,6 @@ def check_agreement(cfg: Config, allow_known_quirk: bool = True) -> Outcome:
 # --- strategies ---------------------------------------------------------------------------------
 
 
-def per_dim(dims: int, lo: int, hi: int) -> st.SearchStrategy[PerDim]:
-    """One value for every axis, or one per axis (non-square)."""
-    return st.one_of(st.integers(lo, hi), st.tuples(*[st.integers(lo, hi)] * dims))
-
-
-def _axes(value: PerDim, dims: int) -> tuple[int, ...]:
-    return value if isinstance(value, tuple) else (value,) * dims
-
-
 def _divisors(n: int) -> list[int]:
     return [g for g in range(1, n + 1) if n % g == 0]
 
@@ -241,7 +231,7 @@ def conv_configs(
     if transposed:
         if draw(st.integers(0, 3)):
             # Mostly below max(stride, dilation) on every axis (torch's rule), so most are legal ...
-            bounds = [max(s, d) - 1 for s, d in zip(_axes(stride, dims), _axes(dilation, dims), strict=True)]
+            bounds = [max(s, d) - 1 for s, d in zip(axes(stride, dims), axes(dilation, dims), strict=True)]
             output_padding = draw(st.tuples(*[st.integers(0, min(b, 3)) for b in bounds]))
             if len(set(output_padding)) == 1 and draw(st.booleans()):
                 output_padding = output_padding[0]

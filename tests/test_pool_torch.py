@@ -20,13 +20,13 @@ from __future__ import annotations
 import itertools
 import math
 import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from strategies import PerDim, axes, per_dim
 
 from cnncalc.confirm import confirm_pool, import_torch
 from cnncalc.errors import InvalidParameter
@@ -40,23 +40,11 @@ from cnncalc.pool import (
     pool_output_size,
 )
 
-pytestmark = pytest.mark.torch
+pytestmark = [pytest.mark.torch, pytest.mark.usefixtures("one_torch_thread")]
 
 torch = import_torch()
 
-PerDim = int | tuple[int, ...]
 LAYER_NAMES = {"max": "MaxPool", "avg": "AvgPool", "lp": "LPPool"}
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread() -> Iterator[None]:
-    # Thousands of tiny layers: one intra-op thread is several times faster, and steady on a busy machine.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def _settings(max_examples: int) -> settings:
@@ -159,7 +147,7 @@ def input_smaller_than_3d_kernel(cfg: Config) -> bool:
     """torch's avg_pool3d (so AvgPool3d and LPPool3d, which pools with it) requires every
     *unpadded* input axis to be at least the kernel, on the CPU and the meta device alike;
     AvgPool1d/2d and MaxPool3d have no such check. cnncalc once missed it (found here)."""
-    kernel = _axes(cfg.kernel, cfg.dims)
+    kernel = axes(cfg.kernel, cfg.dims)
     return cfg.kind in ("avg", "lp") and cfg.dims == 3 and any(w < k for w, k in zip(cfg.size, kernel, strict=True))
 
 
@@ -189,15 +177,6 @@ def check_agreement(cfg: Config) -> Outcome:
 # --- strategies ---------------------------------------------------------------------------------
 
 
-def per_dim(dims: int, lo: int, hi: int) -> st.SearchStrategy[PerDim]:
-    """One value for every axis, or one per axis (sometimes different)."""
-    return st.one_of(st.integers(lo, hi), st.tuples(*[st.integers(lo, hi)] * dims))
-
-
-def _axes(value: PerDim, dims: int) -> tuple[int, ...]:
-    return value if isinstance(value, tuple) else (value,) * dims
-
-
 NORMS = st.one_of(st.sampled_from([1.0, 2.0, 3.0, 0.5, 1.5, 4.0]), st.floats(0.25, 8.0))
 
 
@@ -215,7 +194,7 @@ def pool_configs(draw: st.DrawFn, dims: int, kind: str, max_size: int = 12, lega
         # Mostly at most half the kernel on every axis (torch's rule), so most layers get to the window
         # arithmetic; else anything in 0..3, which is often over half the kernel (both must reject).
         if legal_padding or draw(st.integers(0, 2)):
-            padding = tuple(draw(st.integers(0, k // 2)) for k in _axes(kernel, dims))
+            padding = tuple(draw(st.integers(0, k // 2)) for k in axes(kernel, dims))
             if len(set(padding)) == 1 and draw(st.booleans()):
                 padding = padding[0]
         else:
@@ -336,7 +315,7 @@ def dilated_non_max(draw: st.DrawFn) -> Config:
     dims = draw(st.integers(1, 3))
     kind = draw(st.sampled_from(["avg", "lp"]))
     cfg = draw(pool_configs(dims, kind, max_size=8, legal_padding=True))
-    dilation = draw(per_dim(dims, 1, 3).filter(lambda d: any(x != 1 for x in _axes(d, dims))))
+    dilation = draw(per_dim(dims, 1, 3).filter(lambda d: any(x != 1 for x in axes(d, dims))))
     return Config(**{**cfg.__dict__, "dilation": dilation})
 
 
@@ -519,7 +498,7 @@ def test_avg_corner_value_matches_torch(cfg: Config) -> None:
     theirs, out = run_torch(cfg, fill=1.0)
     assert theirs.accepted and theirs.output_shape == ours.output_shape, (cfg.call(), theirs)
     first = float(out[(0, 0) + (0,) * cfg.dims])
-    if not any(_axes(cfg.padding, cfg.dims)):
+    if not any(axes(cfg.padding, cfg.dims)):
         assert geometry.corner is None
         assert first == pytest.approx(1.0, abs=1e-6)
         return
@@ -531,12 +510,12 @@ def test_avg_corner_value_matches_torch(cfg: Config) -> None:
     else:
         assert first == pytest.approx(1.0, abs=1e-6), cfg.call()
     # The divisor counts only the cells in the window's padded extent; the input cells are ...
-    assert 1 <= corner.input_cells <= corner.counted_cells <= math.prod(_axes(cfg.kernel, cfg.dims))
+    assert 1 <= corner.input_cells <= corner.counted_cells <= math.prod(axes(cfg.kernel, cfg.dims))
     # ... what torch sums from a constant-1 input when the divisor is overridden to 1
     # (AvgPool1d has no divisor_override: run a 1d pool as a 2d one over a height-1 input).
     dims = max(cfg.dims, 2)
-    lift = (lambda v: (1, *_axes(v, 1))) if cfg.dims == 1 else (lambda v: v)
-    padding = (0, *_axes(cfg.padding, 1)) if cfg.dims == 1 else cfg.padding
+    lift = (lambda v: (1, *axes(v, 1))) if cfg.dims == 1 else (lambda v: v)
+    padding = (0, *axes(cfg.padding, 1)) if cfg.dims == 1 else cfg.padding
     stride = None if cfg.stride is None else lift(cfg.stride)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -658,10 +637,10 @@ def test_avg_pool3d_input_smaller_than_kernel_torch_rule(cfg: Config) -> None:
         with pytest.raises(RuntimeError, match="smaller than kernel size"):
             layer(torch.empty((1, cfg.channels, *cfg.size), device="meta"))
     for other in (
-        Config(**{**cfg.__dict__, "size": cfg.size[1:], "kernel": _axes(cfg.kernel, 3)[1:]}),
-        Config(**{**cfg.__dict__, "size": cfg.size[:1], "kernel": _axes(cfg.kernel, 3)[0]}),
+        Config(**{**cfg.__dict__, "size": cfg.size[1:], "kernel": axes(cfg.kernel, 3)[1:]}),
+        Config(**{**cfg.__dict__, "size": cfg.size[:1], "kernel": axes(cfg.kernel, 3)[0]}),
     ):
-        other = Config(**{**other.__dict__, "padding": _axes(cfg.padding, 3)[: other.dims]})
+        other = Config(**{**other.__dict__, "padding": axes(cfg.padding, 3)[: other.dims]})
         assert run_torch(other)[0].accepted == run_cnncalc(other)[0].accepted, other.call()
     if cfg.kind == "avg":
         as_max = Config(**{**cfg.__dict__, "kind": "max", "count_include_pad": True})

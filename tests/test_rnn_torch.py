@@ -14,7 +14,7 @@ from cnncalc.confirm import confirm_rnn
 from cnncalc.errors import InvalidParameter, TorchDisagreement
 from cnncalc.rnn import GateLayout, make_rnn_spec, rnn_geometry
 
-pytestmark = pytest.mark.torch
+pytestmark = [pytest.mark.torch, pytest.mark.usefixtures("one_torch_thread")]
 
 
 @st.composite

@@ -12,7 +12,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -27,24 +26,13 @@ from cnncalc.confirm import confirm_chain, import_torch, trace_model
 from cnncalc.errors import CnnCalcError, InvalidParameter, LayerMismatch
 from cnncalc.trace import trace_chain
 
-pytestmark = pytest.mark.torch
+pytestmark = [pytest.mark.torch, pytest.mark.usefixtures("one_torch_thread")]
 
 torch = import_torch()
 nn = torch.nn
 
 MODELS = Path(__file__).parent / "models"
 RESNET = MODELS / "resnet.py"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread() -> Iterator[None]:
-    # Many tiny layers: one intra-op thread is faster and steadier on a busy machine.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def load(path: Path) -> ModuleType:
