@@ -9,6 +9,7 @@ CPU's rules).
 
 from __future__ import annotations
 
+import functools
 import warnings
 from dataclasses import dataclass, field
 from math import prod
@@ -88,7 +89,7 @@ def confirm_conv(geometry: ConvGeometry) -> Confirmation:
     if too_big:
         return Confirmation(None, name, args, kwargs, skipped=too_big)
     torch = import_torch()
-    layer = _build(torch, name, args, {**kwargs, "device": "meta"})
+    layer = _meta_layer(name, args, tuple(kwargs.items()), weights=True)
     out = _run_on_meta(torch, layer, geometry.input_shape)
     shape = tuple(out.shape[1:])
     params = sum(p.numel() for p in layer.parameters())
@@ -155,12 +156,24 @@ def confirm_pool(geometry: PoolGeometry | AdaptiveGeometry) -> Confirmation:
     if too_big:
         return Confirmation(None, name, args, kwargs, skipped=too_big)
     torch = import_torch()
-    layer = _build(torch, name, args, kwargs)
+    layer = _meta_layer(name, args, tuple(kwargs.items()), weights=False)
     out = _run_on_meta(torch, layer, geometry.input_shape)
     shape = tuple(out.shape[1:])
     if shape != geometry.output_shape:
         raise TorchDisagreement("output_shape", list(geometry.output_shape), list(shape))
     return Confirmation(True, name, args, kwargs, shape, 0)
+
+
+@functools.lru_cache(maxsize=256)
+def _meta_layer(name: str, args: tuple[Any, ...], kwargs: tuple[tuple[str, Any], ...], weights: bool) -> Any:
+    """A layer on the meta device, built once per distinct set of arguments.
+
+    Building costs more than running on the meta device (torch initialises the
+    weights through its Python decompositions), and batch mode asks about the
+    same layer at many input sizes. Meta layers hold no values to go stale.
+    """
+    # Pooling layers hold no tensors and take no device argument.
+    return _build(import_torch(), name, args, {**dict(kwargs), **({"device": "meta"} if weights else {})})
 
 
 def _build(torch: ModuleType, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
