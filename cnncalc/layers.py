@@ -18,7 +18,7 @@ from math import prod
 from typing import Any
 
 from .conv import conv_geometry, make_conv_spec
-from .errors import CnnCalcError, InvalidParameter, LayerMismatch
+from .errors import InvalidParameter, LayerMismatch
 from .pool import make_adaptive, make_pool_spec, pool_geometry
 from .rnn import make_rnn_spec, rnn_geometry
 
@@ -675,6 +675,3 @@ def check_known(kind: str) -> None:
         raise InvalidParameter(
             "model", kind, "a torch.nn layer cnncalc knows", "see `cnncalc trace --help` for the list"
         )
-
-
-__all__ = ["INFER_TOKEN", "CnnCalcError", "Context", "Layer", "Outcome", "apply", "check_known"]
