@@ -173,7 +173,8 @@ def check_expectation(
         raise InvalidParameter(
             "expect",
             format_shape(wanted),
-            f"{len(short_form)} values ({short_name}) or {len(output_shape)} ({full_name})",
+            f"{len(short_form)} value{'s' if len(short_form) != 1 else ''} ({short_name}) "
+            f"or {len(output_shape)} ({full_name})",
             f"the output is {format_shape(output_shape)}",
         )
     if wanted != got:

@@ -84,3 +84,24 @@ def test_quiet_prints_only_the_shape(cnncalc: Run, args: tuple[str, ...], shape:
 def test_help_and_schema_never_import_torch(args: tuple[str, ...]) -> None:
     done = run_in_subprocess(*args, code="print('torch' in sys.modules, file=sys.stderr)\n")
     assert done.stderr == "False\n"
+
+
+def test_shell_completion_never_imports_torch() -> None:
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    script = shutil.which("cnncalc", path=os.path.dirname(sys.executable))
+    assert script is not None
+    env = {**os.environ, "_CNNCALC_COMPLETE": "complete_bash", "COMP_WORDS": "cnncalc conv --", "COMP_CWORD": "2"}
+    program = (
+        "import runpy, sys\n"
+        f"sys.argv = [{script!r}]\n"
+        f"try:\n    runpy.run_path({script!r}, run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "print('torch' in sys.modules, file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program], env=env, capture_output=True, text=True, check=False)
+    assert "--f" in done.stdout.split()
+    assert done.stderr == "False\n"
