@@ -45,6 +45,14 @@ Explain = Annotated[bool, typer.Option("--explain", help="Show the arithmetic st
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of the table.")]
 Verify = Annotated[bool, typer.Option("--verify/--no-verify", help="Confirm the answer with the torch layer.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the output shape, like 16x3x3.")]
+# Solving for a target size instead of computing one.
+Target = Annotated[
+    Text, typer.Option("--target", help="List every F, S, P, d that gives this output size. " + PER_DIM, metavar="OUT")
+]
+MaxF = Annotated[str, typer.Option("--max-f", help="With --target: the largest kernel tried.", metavar="INT")]
+MaxS = Annotated[str, typer.Option("--max-s", help="With --target: the largest stride tried.", metavar="INT")]
+MaxP = Annotated[str, typer.Option("--max-p", help="With --target: the largest padding tried.", metavar="INT")]
+MaxD = Annotated[str, typer.Option("--max-dilation", help="With --target: the largest dilation tried.", metavar="INT")]
 
 
 @contextmanager
@@ -116,6 +124,11 @@ def conv(
     output_padding: Annotated[
         str, typer.Option("--output-padding", help="Extra output size of a transposed convolution.", metavar="INT|AxB")
     ] = "0",
+    target: Target = None,
+    max_f: MaxF = "11",
+    max_s: MaxS = "4",
+    max_p: MaxP = "5",
+    max_dilation: MaxD = "3",
     expect: Expect = None,
     explain: Explain = False,
     as_json: Json = False,
@@ -130,6 +143,11 @@ def conv(
         w=w, h=h, d=d, input=input, dims=dims, k=k, f=f, s=s, p=p, dilation=dilation, groups=groups,
         no_bias=no_bias, transposed=transposed, output_padding=output_padding,
     )  # fmt: skip
+    if target is not None:
+        solving = dict(w=w, h=h, d=d, input=input, dims=dims, k=k, transposed=transposed, target=target)
+        bounds = dict(max_f=max_f, max_s=max_s, max_p=max_p, max_dilation=max_dilation)
+        run_command("conv-target", {**solving, **bounds}, verify, as_json, False, expect, quiet)
+        return
     run_command("conv", options, verify, as_json, explain, expect, quiet)
 
 
@@ -156,6 +174,11 @@ def pool(
     no_count_pad: Annotated[
         bool, typer.Option("--no-count-pad", help="Average pooling: count_include_pad=False.")
     ] = False,
+    target: Target = None,
+    max_f: MaxF = "11",
+    max_s: MaxS = "4",
+    max_p: MaxP = "5",
+    max_dilation: MaxD = "3",
     expect: Expect = None,
     explain: Explain = False,
     as_json: Json = False,
@@ -171,6 +194,11 @@ def pool(
         adaptive=adaptive, norm=norm, no_count_pad=no_count_pad,
     )  # fmt: skip
     options["global"] = global_pool
+    if target is not None:
+        solving = dict(w=w, h=h, d=d, input=input, dims=dims, type=type, target=target)
+        bounds = dict(max_f=max_f, max_s=max_s, max_p=max_p, max_dilation=max_dilation)
+        run_command("pool-target", {**solving, **bounds}, verify, as_json, False, expect, quiet)
+        return
     run_command("pool", options, verify, as_json, explain, expect, quiet)
 
 
@@ -289,7 +317,7 @@ def batch(
 
 @app.command()
 def schema(
-    command: Annotated[str, typer.Argument(help="conv, pool, lstm, trace or batch-error.", metavar="COMMAND")],
+    command: Annotated[str, typer.Argument(help="conv, pool, lstm, trace, solve or batch-error.", metavar="COMMAND")],
 ) -> None:
     """Print the JSON Schema of what COMMAND --json prints (schema_version 1)."""
     import json

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from .conv import ConvGeometry
     from .pool import AdaptiveGeometry, PoolGeometry
     from .rnn import RnnGeometry
+    from .solve import SolveResult
 
 # torch sizes tensors (in bytes, too) with int64; past this the meta device
 # itself overflows, so a confirmation is skipped, not failed.
@@ -41,6 +42,7 @@ class Confirmation:
     output_shape: tuple[int, ...] = ()
     params: int | None = None
     skipped: str = ""
+    before: str = ""  # a layer that runs first, e.g. "ZeroPad2d((2, 3, 2, 3))"
 
 
 def import_torch() -> ModuleType:
@@ -58,8 +60,10 @@ def conv_layer_call(geometry: ConvGeometry) -> tuple[str, tuple[Any, ...], dict[
     kwargs: dict[str, Any] = {"kernel_size": _squeeze(spec.kernel)}
     if any(s != 1 for s in spec.stride):
         kwargs["stride"] = _squeeze(spec.stride)
-    if spec.padding_mode is not None:
+    if spec.padding_mode in ("same", "valid"):
         kwargs["padding"] = spec.padding_mode
+    elif spec.padding_mode == "same-tf" and not all(b == a for b, a in spec.padding):
+        pass  # uneven: a ZeroPad layer pads first (see pre_padding)
     elif any(before for before, _ in spec.padding):
         kwargs["padding"] = _squeeze(tuple(before for before, _ in spec.padding))
     if any(spec.output_padding):
@@ -71,6 +75,18 @@ def conv_layer_call(geometry: ConvGeometry) -> tuple[str, tuple[Any, ...], dict[
     if not spec.bias:
         kwargs["bias"] = False
     return name, (spec.in_channels, spec.out_channels), kwargs
+
+
+def pre_padding(geometry: ConvGeometry) -> tuple[str, tuple[int, ...]] | None:
+    """TensorFlow's uneven "same" as the torch.nn.ZeroPad layer that reproduces it, if needed.
+
+    ZeroPad takes (left, right) of the last axis first, then the axes before it.
+    """
+    spec = geometry.spec
+    if spec.padding_mode != "same-tf" or all(b == a for b, a in spec.padding):
+        return None
+    pads = tuple(n for before, after in reversed(spec.padding) for n in (before, after))
+    return f"ZeroPad{spec.dims}d", pads
 
 
 def confirm_conv(geometry: ConvGeometry) -> Confirmation:
@@ -90,6 +106,9 @@ def confirm_conv(geometry: ConvGeometry) -> Confirmation:
         return Confirmation(None, name, args, kwargs, skipped=too_big)
     torch = import_torch()
     layer = _meta_layer(name, args, tuple(kwargs.items()), weights=True)
+    padded = pre_padding(geometry)
+    if padded is not None:
+        layer = torch.nn.Sequential(_meta_layer(padded[0], (padded[1],), (), weights=False), layer)
     out = _run_on_meta(torch, layer, geometry.input_shape)
     shape = tuple(out.shape[1:])
     params = sum(p.numel() for p in layer.parameters())
@@ -97,7 +116,8 @@ def confirm_conv(geometry: ConvGeometry) -> Confirmation:
         raise TorchDisagreement("output_shape", list(geometry.output_shape), list(shape))
     if params != geometry.params:
         raise TorchDisagreement("params", geometry.params, params)
-    return Confirmation(True, name, args, kwargs, shape, params)
+    before = f"{padded[0]}({padded[1]})" if padded else ""
+    return Confirmation(True, name, args, kwargs, shape, params, before=before)
 
 
 def _too_big_for_torch(shapes: dict[str, tuple[int, ...]]) -> str:
@@ -648,3 +668,60 @@ def _explain_failure(name: str, module: Any, args: tuple[Any, ...], error: BaseE
             raise LayerMismatch(label, mismatch.expected, mismatch.got, mismatch.fix) from None
     got = ", ".join("[" + ", ".join(map(str, s)) + "]" for s in shapes) or "its input"
     raise LayerMismatch(label, f"an input it can take (torch: {_first_line(error)})", got) from None
+
+
+# How many solutions of `--target` are built and run in torch (the best ones).
+CONFIRM_TOP = 10
+
+
+@dataclass(frozen=True)
+class SolveCheck:
+    confirmed: int  # the first this many solutions were built in torch and agreed
+    layers: tuple[str, ...]
+
+
+def confirm_solutions(result: SolveResult) -> SolveCheck:
+    """Build the best solutions as torch layers on the meta device; each must give the target."""
+    from .conv import conv_geometry, make_conv_spec
+    from .pool import make_pool_spec, pool_geometry
+
+    calls = []
+    for combo in result.combined(CONFIRM_TOP):
+        kernel = tuple(s.f for s in combo)
+        stride = tuple(s.s for s in combo)
+        padding = tuple(s.p for s in combo)
+        dilation = tuple(s.dilation for s in combo)
+        size = tuple(a.size for a in result.axes)
+        geometry: Any
+        if result.kind.endswith("pool"):
+            pool_spec = make_pool_spec(
+                size=size,
+                channels=result.channels,
+                kind=result.kind.split()[0],
+                kernel=kernel,
+                stride=stride,
+                padding=padding,
+                dilation=dilation,
+            )
+            geometry = pool_geometry(pool_spec)
+            confirmation = confirm_pool(geometry)
+        else:
+            spec = make_conv_spec(
+                size=size,
+                in_channels=result.channels,
+                out_channels=result.out_channels,
+                kernel=kernel,
+                stride=stride,
+                padding=padding,
+                dilation=dilation,
+                transposed=result.kind == "transposed conv",
+                output_padding=tuple(s.output_padding for s in combo),
+            )
+            geometry = conv_geometry(spec)
+            confirmation = confirm_conv(geometry)
+        if geometry.output_shape != result.output_shape:
+            raise TorchDisagreement("a solution's output", list(result.output_shape), list(geometry.output_shape))
+        calls.append(confirmation)
+    from .render import layer_call
+
+    return SolveCheck(len(calls), tuple(layer_call(c) for c in calls))

@@ -23,7 +23,7 @@ from .errors import InvalidParameter
 from .values import IntLike, at_most, format_shape, parse_int, parse_per_dim, split_values
 from .window import AXIS_LABELS, AxisGeometry, slide
 
-PaddingMode = Literal["same", "valid"]
+PaddingMode = Literal["same", "valid", "same-tf"]
 PerDim = IntLike | tuple[int, ...] | list[int]
 
 FLOAT32_BYTES = 4
@@ -176,7 +176,7 @@ def make_conv_spec(
             "0 for a forward convolution",
             "add --transposed, or drop --output-padding",
         )
-    mode, pads = _resolve_padding(padding, dims, kernel_t, stride_t, dilation_t, transposed)
+    mode, pads = _resolve_padding(padding, sizes, kernel_t, stride_t, dilation_t, transposed)
     if transposed:
         for axis, (op, s, d) in enumerate(zip(out_pad, stride_t, dilation_t, strict=True)):
             if op >= s and op >= d:
@@ -292,19 +292,26 @@ def _groups_fix(in_channels: int, out_channels: int) -> str:
 
 def _resolve_padding(
     padding: PerDim | PaddingMode,
-    dims: int,
+    sizes: tuple[int, ...],
     kernel: tuple[int, ...],
     stride: tuple[int, ...],
     dilation: tuple[int, ...],
     transposed: bool,
 ) -> tuple[PaddingMode | None, tuple[tuple[int, int], ...]]:
+    dims = len(sizes)
     text = padding.strip().lower() if isinstance(padding, str) else None
-    if text in ("same", "valid"):
+    if text == "same-tf" and not transposed:
+        from .solve import tf_same
+
+        # TensorFlow's rule, any stride: output ⌈W/S⌉, the odd cell after.
+        same = [tf_same(*axis) for axis in zip(sizes, kernel, stride, dilation, strict=True)]
+        return "same-tf", tuple((a.before, a.after) for a in same)
+    if text in ("same", "valid", "same-tf"):
         if transposed:
             raise InvalidParameter(
                 "p",
                 text,
-                "whole numbers for a transposed convolution (torch accepts 'same'/'valid' only for forward ones)",
+                "whole numbers for a transposed convolution (torch takes 'same'/'valid' for forward ones only)",
                 "give the padding as a number",
             )
         if text == "valid":
@@ -314,7 +321,7 @@ def _resolve_padding(
                 "p",
                 "same",
                 "stride 1 (torch: padding='same' is not supported for strided convolutions)",
-                "use --s 1, or give the padding as a number",
+                "use --s 1, or --p same-tf for TensorFlow's rule, or give the padding as a number",
             )
         # torch pads d·(k − 1) in total, the odd one on the far side.
         pads = []
@@ -322,5 +329,5 @@ def _resolve_padding(
             total = d * (f - 1)
             pads.append((total // 2, total - total // 2))
         return "same", tuple(pads)
-    values = parse_per_dim(padding, "p", dims, 0, "a padding of at least 0, 'same' or 'valid'")
+    values = parse_per_dim(padding, "p", dims, 0, "a padding of at least 0, 'same', 'valid' or 'same-tf'")
     return None, tuple((p, p) for p in values)

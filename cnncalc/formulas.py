@@ -82,6 +82,26 @@ def uncovered_note(axis: AxisGeometry) -> str:
     return text
 
 
+def tf_same_note(geometry: ConvGeometry) -> str:
+    """TensorFlow's 'same' beside torch's, with the padding that reproduces it in torch."""
+    parts = []
+    for axis in geometry.axes:
+        total = axis.pad_before + axis.pad_after
+        parts.append(
+            f"{axis.label}: out ⌈{axis.size}/{axis.stride}⌉ = {axis.output}, padding max(0, ({axis.output} − 1)·"
+            f"{axis.stride} + {axis.dilation}·({axis.kernel} − 1) + 1 − {axis.size}) = {total}: "
+            f"{axis.pad_before} before, {axis.pad_after} after"
+        )
+    torch_same = (
+        "torch's own 'same' pads d·(F − 1) and refuses strides above 1"
+        if any(a.stride > 1 for a in geometry.axes)
+        else "torch's own 'same' pads d·(F − 1), the same here only when the stride is 1"
+    )
+    even = all(a.pad_before == a.pad_after for a in geometry.axes)
+    how = "symmetric, so padding=P reproduces it" if even else "uneven, so a ZeroPad layer pads first"
+    return f"TensorFlow 'same' (any stride): {'; '.join(parts)}. {torch_same}; this one is {how}"
+
+
 def gap_note(axis: AxisGeometry) -> str:
     if not axis.gap:
         return ""

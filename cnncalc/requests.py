@@ -98,6 +98,27 @@ def _conv(o: dict[str, Any]) -> Any:
     return conv_geometry(spec)
 
 
+def _conv_target(o: dict[str, Any]) -> Any:
+    from .inputs import resolve_input
+    from .solve import check_target, make_bounds, solve
+    from .values import parse_int, parse_per_dim
+
+    channels, size = resolve_input(w=o["w"], h=o["h"], d=o["d"], dims=o["dims"], input=o["input"])
+    targets = parse_per_dim(o["target"], "target", len(size), 1, "a target size of at least 1")
+    for target in targets:
+        check_target(target)
+    bounds = make_bounds(o["max_f"], o["max_s"], o["max_p"], o["max_dilation"])
+    kind = o.get("kind") or ("transposed conv" if _flag(o, "transposed") else "conv")
+    out_channels = parse_int(o.get("k", 1), "k", 1, "at least 1 filter") if kind.endswith("conv") else channels
+    return solve(kind, size, targets, bounds, channels, out_channels)
+
+
+def _pool_target(o: dict[str, Any]) -> Any:
+    from .pool import parse_kind
+
+    return _conv_target({**o, "kind": f"{parse_kind(o['type'])} pool"})
+
+
 def _pool(o: dict[str, Any]) -> Any:
     from .inputs import resolve_input
     from .pool import make_adaptive, make_pool_spec, pool_geometry, reject_with_adaptive
@@ -256,6 +277,7 @@ def _explain_pool(result: Any) -> list[str]:
 
 
 _INPUT = {"w": None, "h": None, "d": None, "input": None, "dims": None}
+_BOUNDS = {"target": None, "max_f": 11, "max_s": 4, "max_p": 5, "max_dilation": 3}
 
 COMMANDS: dict[str, Command] = {
     "conv": Command(
@@ -321,6 +343,22 @@ COMMANDS: dict[str, Command] = {
         _explain("explain_rnn"),
         short=lambda shape: shape[-1:],
         short_name="the features",
+    ),
+    "conv-target": Command(
+        {**_INPUT, **_BOUNDS, "k": 1, "transposed": False},
+        _conv_target,
+        _confirm("confirm_solutions"),
+        _render("solve_json"),
+        _render("solve_title"),
+        _render("solve_tables"),
+    ),
+    "pool-target": Command(
+        {**_INPUT, **_BOUNDS, "type": "max"},
+        _pool_target,
+        _confirm("confirm_solutions"),
+        _render("solve_json"),
+        _render("solve_title"),
+        _render("solve_tables"),
     ),
     "trace": Command(
         {"model": None, "input": None, "batch": 1, "dtype": None},

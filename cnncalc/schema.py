@@ -3,7 +3,7 @@ command. Scripts can rely on every field named ``required`` here; the tests
 validate real outputs against these schemas.
 
 >>> sorted(SCHEMAS)
-['batch-error', 'conv', 'lstm', 'pool', 'trace']
+['batch-error', 'conv', 'lstm', 'pool', 'solve', 'trace']
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ CONV = _object(
         "k": POSITIVE,
         "f": SHAPE,
         "s": SHAPE,
-        "p": {"oneOf": [SHAPE, {"enum": ["same", "valid"]}]},
+        "p": {"oneOf": [SHAPE, {"enum": ["same", "valid", "same-tf"]}]},
         "padding": {"type": "array", "items": {"type": "array", "items": NONNEG, "minItems": 2, "maxItems": 2}},
         "dilation": SHAPE,
         "groups": POSITIVE,
@@ -178,6 +178,39 @@ TRACE = _object(
     },
 )
 
+_SOLUTION = {
+    "type": "object",
+    "properties": {
+        "f": POSITIVE,
+        "s": POSITIVE,
+        "p": NONNEG,
+        "dilation": POSITIVE,
+        "output_padding": NONNEG,
+        "exact": {"type": ["boolean", "null"]},
+        "many_to_one": BOOL,
+    },
+    "required": ["f", "s", "p", "dilation", "many_to_one"],
+}
+
+SOLVE = _object(
+    "cnncalc conv/pool --target --json",
+    {
+        "command": {"const": "solve"},
+        "kind": {"enum": ["conv", "transposed conv", "max pool", "avg pool", "lp pool"]},
+        "input_shape": SHAPE,
+        "target_shape": SHAPE,
+        "per_axis": BOOL,
+        "solutions": {
+            "oneOf": [
+                {"type": "array", "items": _SOLUTION},
+                {"type": "object", "additionalProperties": {"type": "array", "items": _SOLUTION}},
+            ]
+        },
+        "verified": VERIFIED,
+        "confirmed": NONNEG,
+    },
+)
+
 BATCH_ERROR = _object(
     "cnncalc batch: a line that could not be answered",
     {"error": STRING, "param": {"type": ["string", "null"]}},
@@ -189,5 +222,6 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "pool": POOL,
     "lstm": LSTM,
     "trace": TRACE,
+    "solve": SOLVE,
     "batch-error": BATCH_ERROR,
 }

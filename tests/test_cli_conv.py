@@ -87,7 +87,7 @@ def test_expect_failure_says_what_it_got(cnncalc: Run) -> None:
         (
             ("--w", "7", "--s", "2", "--p", "same"),
             "--p got same, expected stride 1 (torch: padding='same' is not supported for strided convolutions): "
-            "use --s 1, or give the padding as a number",
+            "use --s 1, or --p same-tf for TensorFlow's rule, or give the padding as a number",
         ),
         (
             ("--w", "7", "--s", "2", "--transposed", "--output-padding", "2"),

@@ -64,7 +64,8 @@ def test_schema_command_prints_json(cnncalc: Run) -> None:
     assert code == 0
     assert json.loads(out)["title"] == "cnncalc lstm --json"
     code, _, err = cnncalc("schema", "nope")
-    assert (code, err) == (2, "cnncalc: error: command got nope, expected conv, pool, lstm, trace, batch-error\n")
+    expected = "conv, pool, lstm, trace, solve, batch-error"
+    assert (code, err) == (2, f"cnncalc: error: command got nope, expected {expected}\n")
 
 
 @pytest.mark.parametrize(
@@ -105,3 +106,10 @@ def test_shell_completion_never_imports_torch() -> None:
     done = subprocess.run([sys.executable, "-c", program], env=env, capture_output=True, text=True, check=False)
     assert "--f" in done.stdout.split()
     assert done.stderr == "False\n"
+
+
+def test_solve_output_matches_its_schema(cnncalc: Run) -> None:
+    for args in (("conv", "--w", "32", "--target", "16"), ("pool", "--input", "2x12x9", "--target", "6x3")):
+        code, out, _ = cnncalc(*args, "--json", "--no-verify")
+        assert code == 0
+        jsonschema.validate(json.loads(out), SCHEMAS["solve"])
