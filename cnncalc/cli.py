@@ -45,6 +45,11 @@ Explain = Annotated[bool, typer.Option("--explain", help="Show the arithmetic st
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of the table.")]
 Verify = Annotated[bool, typer.Option("--verify/--no-verify", help="Confirm the answer with the torch layer.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the output shape, like 16x3x3.")]
+# Pictures, and saving what was printed.
+Show = Annotated[bool, typer.Option("--show", help="Draw it: the window over the padded input, or the cell.")]
+Frames = Annotated[bool, typer.Option("--frames", help="With --show: one picture per window position.")]
+Svg = Annotated[Text, typer.Option("--svg", help="Also save the output as an SVG picture.", metavar="FILE")]
+Html = Annotated[Text, typer.Option("--html", help="Also save the output as an HTML page.", metavar="FILE")]
 # Solving for a target size instead of computing one.
 Target = Annotated[
     Text, typer.Option("--target", help="List every F, S, P, d that gives this output size. " + PER_DIM, metavar="OUT")
@@ -73,6 +78,9 @@ def run_command(
     explain: bool,
     expect: Text,
     quiet: bool = False,
+    show: str = "",
+    svg: Text = None,
+    html: Text = None,
 ) -> None:
     """Compute, confirm, print, then check --expect: the same steps for every calculator."""
     from .requests import respond
@@ -88,7 +96,7 @@ def run_command(
 
             print_json(answer.to_json())
         else:
-            answer.print(explain)
+            answer.print(explain, show, svg, html)
         if expect is not None:
             answer.check_expectation(expect)
 
@@ -134,6 +142,10 @@ def conv(
     as_json: Json = False,
     verify: Verify = True,
     quiet: Quiet = False,
+    show: Show = False,
+    frames: Frames = False,
+    svg: Svg = None,
+    html: Html = None,
 ) -> None:
     """Convolution output size, parameters and MACs: (W − F + 2P)/S + 1 and F·F·D·K + K.
 
@@ -146,9 +158,10 @@ def conv(
     if target is not None:
         solving = dict(w=w, h=h, d=d, input=input, dims=dims, k=k, transposed=transposed, target=target)
         bounds = dict(max_f=max_f, max_s=max_s, max_p=max_p, max_dilation=max_dilation)
-        run_command("conv-target", {**solving, **bounds}, verify, as_json, False, expect, quiet)
+        run_command("conv-target", {**solving, **bounds}, verify, as_json, False, expect, quiet, "", svg, html)
         return
-    run_command("conv", options, verify, as_json, explain, expect, quiet)
+    picture = ("frames" if frames else "picture") if show else ""
+    run_command("conv", options, verify, as_json, explain, expect, quiet, picture, svg, html)
 
 
 @app.command()
@@ -184,6 +197,10 @@ def pool(
     as_json: Json = False,
     verify: Verify = True,
     quiet: Quiet = False,
+    show: Show = False,
+    frames: Frames = False,
+    svg: Svg = None,
+    html: Html = None,
 ) -> None:
     """Pooling output size: (W − F)/S + 1, D1 = D, no parameters; torch's edge rules included.
 
@@ -197,9 +214,10 @@ def pool(
     if target is not None:
         solving = dict(w=w, h=h, d=d, input=input, dims=dims, type=type, target=target)
         bounds = dict(max_f=max_f, max_s=max_s, max_p=max_p, max_dilation=max_dilation)
-        run_command("pool-target", {**solving, **bounds}, verify, as_json, False, expect, quiet)
+        run_command("pool-target", {**solving, **bounds}, verify, as_json, False, expect, quiet, "", svg, html)
         return
-    run_command("pool", options, verify, as_json, explain, expect, quiet)
+    picture = ("frames" if frames else "picture") if show else ""
+    run_command("pool", options, verify, as_json, explain, expect, quiet, picture, svg, html)
 
 
 @app.command()
@@ -226,6 +244,9 @@ def lstm(
         bool, typer.Option("--verify/--no-verify", help="Confirm shapes and the gate equations with the torch layer.")
     ] = True,
     quiet: Quiet = False,
+    show: Show = False,
+    svg: Svg = None,
+    html: Html = None,
 ) -> None:
     """Per-gate shapes of an LSTM, GRU or RNN over \\[h_(t−1), x_t], and both parameter counts.
 
@@ -238,7 +259,7 @@ def lstm(
         hidden=hidden, input=input, cell=cell, layers=layers, bidirectional=bidirectional, proj=proj,
         no_bias=no_bias, batch=batch, seq=seq, batch_first=batch_first, nonlinearity=nonlinearity,
     )  # fmt: skip
-    run_command("lstm", options, verify, as_json, explain, expect, quiet)
+    run_command("lstm", options, verify, as_json, explain, expect, quiet, "picture" if show else "", svg, html)
 
 
 @app.command()

@@ -32,12 +32,29 @@ class Answer:
     def to_json(self) -> dict[str, Any]:
         return self.handler.to_json(self.result, self.confirmation)
 
-    def print(self, explain: bool = False) -> None:
-        from .render import print_table
+    def print(self, explain: bool = False, show: str = "", svg: str | None = None, html: str | None = None) -> None:
+        """The tables; ``show`` adds pictures ("picture" or "frames"); svg/html save it all."""
+        from .render import Export, print_table
 
         handler = self.handler
         steps = handler.explain(self.result) if explain and handler.explain else None
-        print_table(handler.title(self.result), handler.tables(self.result, self.confirmation), steps)
+        pictures = self.pictures(show) if show else None
+        export = Export(svg, html) if svg or html else None
+        print_table(handler.title(self.result), handler.tables(self.result, self.confirmation), steps, pictures, export)
+
+    def pictures(self, show: str) -> list[str]:
+        from . import pictures
+
+        if self.command == "lstm":
+            return pictures.cell_picture(self.result)
+        axes = getattr(self.result, "axes", None)
+        if self.command not in ("conv", "pool") or not axes or not hasattr(axes[0], "stride"):
+            raise InvalidParameter("show", "given", "conv, pool (not adaptive) or lstm", "drop --show")
+        if getattr(getattr(self.result, "spec", None), "transposed", False):
+            raise InvalidParameter("show", "given", "a forward convolution: a transposed one spreads its input")
+        if show == "frames":
+            return [line for frame in pictures.window_frames(axes) for line in ("", *frame)]
+        return ["", *pictures.window_picture(axes)]
 
     def check_expectation(self, expect: Any) -> None:
         from .values import check_expectation
