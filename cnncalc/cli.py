@@ -101,6 +101,17 @@ def run_command(
             answer.check_expectation(expect)
 
 
+def refuse_with_target(**given: Any) -> None:
+    """--target solves for the window: options that set it are refused, not ignored."""
+    with reporting():
+        for name, value in given.items():
+            if value not in (None, False):
+                option = name.rstrip("_")
+                raise InvalidParameter(
+                    option, value if value is not True else "given", f"no --{option} with --target", "drop one"
+                )
+
+
 @app.callback()
 def main_callback() -> None:
     """Shape calculator and layer inspector for CNNs and RNNs, confirmed by torch.
@@ -156,6 +167,7 @@ def conv(
         no_bias=no_bias, transposed=transposed, output_padding=output_padding,
     )  # fmt: skip
     if target is not None:
+        refuse_with_target(f=f, s=s, p=p, dilation=dilation)
         solving = dict(w=w, h=h, d=d, input=input, dims=dims, k=k, transposed=transposed, target=target)
         bounds = dict(max_f=max_f, max_s=max_s, max_p=max_p, max_dilation=max_dilation)
         run_command("conv-target", {**solving, **bounds}, verify, as_json, False, expect, quiet, "", svg, html)
@@ -212,6 +224,7 @@ def pool(
     )  # fmt: skip
     options["global"] = global_pool
     if target is not None:
+        refuse_with_target(f=f, s=s, p=p, dilation=dilation, adaptive=adaptive, global_=global_pool, ceil=ceil)
         solving = dict(w=w, h=h, d=d, input=input, dims=dims, type=type, target=target)
         bounds = dict(max_f=max_f, max_s=max_s, max_p=max_p, max_dilation=max_dilation)
         run_command("pool-target", {**solving, **bounds}, verify, as_json, False, expect, quiet, "", svg, html)

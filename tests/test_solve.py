@@ -148,3 +148,17 @@ def test_unreachable_target_says_which_bound_to_raise(cnncalc: Run) -> None:
         "cnncalc: error: --target got 10, expected a size reachable from 224 on axis H with F ≤ 11, S ≤ 4, P ≤ 5, "
         "d ≤ 3: raise --max-f, --max-s, --max-p or --max-dilation\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (("conv", "--w", "224", "--target", "112", "--f", "3"), "--f got 3, expected no --f with --target: drop one"),
+        (
+            ("pool", "--w", "224", "--target", "112", "--ceil"),
+            "--ceil got given, expected no --ceil with --target: drop one",
+        ),
+    ],
+)
+def test_options_that_set_the_window_are_refused_with_target(cnncalc: Run, args: tuple[str, ...], line: str) -> None:
+    assert cnncalc(*args) == (2, "", f"cnncalc: error: {line}\n")
