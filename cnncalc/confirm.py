@@ -62,9 +62,8 @@ def conv_layer_call(geometry: ConvGeometry) -> tuple[str, tuple[Any, ...], dict[
         kwargs["stride"] = _squeeze(spec.stride)
     if spec.padding_mode in ("same", "valid"):
         kwargs["padding"] = spec.padding_mode
-    elif spec.padding_mode == "same-tf" and not all(b == a for b, a in spec.padding):
-        pass  # uneven: a ZeroPad layer pads first (see pre_padding)
-    elif any(before for before, _ in spec.padding):
+    # Uneven TensorFlow padding is left to a ZeroPad layer run first (pre_padding).
+    elif pre_padding(geometry) is None and any(before for before, _ in spec.padding):
         kwargs["padding"] = _squeeze(tuple(before for before, _ in spec.padding))
     if any(spec.output_padding):
         kwargs["output_padding"] = _squeeze(spec.output_padding)

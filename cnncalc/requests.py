@@ -94,11 +94,17 @@ def respond(command: str, given: Options, verify: bool = True) -> Answer:
     return Answer(command, result, handler.confirm(result, options) if verify else None)
 
 
-def _conv(o: dict[str, Any]) -> Any:
-    from .conv import conv_geometry, make_conv_spec
+def _input(o: dict[str, Any]) -> tuple[int, tuple[int, ...]]:
+    """The input of conv and pool, from --w/--h/--d/--dims or --input."""
     from .inputs import resolve_input
 
-    channels, size = resolve_input(w=o["w"], h=o["h"], d=o["d"], dims=o["dims"], input=o["input"])
+    return resolve_input(w=o["w"], h=o["h"], d=o["d"], dims=o["dims"], input=o["input"])
+
+
+def _conv(o: dict[str, Any]) -> Any:
+    from .conv import conv_geometry, make_conv_spec
+
+    channels, size = _input(o)
     spec = make_conv_spec(
         size=size,
         in_channels=channels,
@@ -116,14 +122,11 @@ def _conv(o: dict[str, Any]) -> Any:
 
 
 def _conv_target(o: dict[str, Any]) -> Any:
-    from .inputs import resolve_input
-    from .solve import check_target, make_bounds, solve
+    from .solve import make_bounds, solve
     from .values import parse_int, parse_per_dim
 
-    channels, size = resolve_input(w=o["w"], h=o["h"], d=o["d"], dims=o["dims"], input=o["input"])
+    channels, size = _input(o)
     targets = parse_per_dim(o["target"], "target", len(size), 1, "a target size of at least 1")
-    for target in targets:
-        check_target(target)
     bounds = make_bounds(o["max_f"], o["max_s"], o["max_p"], o["max_dilation"])
     kind = o.get("kind") or ("transposed conv" if _flag(o, "transposed") else "conv")
     out_channels = parse_int(o.get("k", 1), "k", 1, "at least 1 filter") if kind.endswith("conv") else channels
@@ -137,10 +140,9 @@ def _pool_target(o: dict[str, Any]) -> Any:
 
 
 def _pool(o: dict[str, Any]) -> Any:
-    from .inputs import resolve_input
     from .pool import make_adaptive, make_pool_spec, pool_geometry, reject_with_adaptive
 
-    channels, size = resolve_input(w=o["w"], h=o["h"], d=o["d"], dims=o["dims"], input=o["input"])
+    channels, size = _input(o)
     global_pool = _flag(o, "global")
     if o["adaptive"] is not None or global_pool:
         reject_with_adaptive(

@@ -128,10 +128,6 @@ def solve_transposed_axis(size: int, target: int, bounds: SolveBounds = SolveBou
     return sorted(found, key=_rank)
 
 
-def check_target(target: IntLike, param: str = "target") -> int:
-    return parse_int(target, param, 1, "a target size of at least 1")
-
-
 @dataclass(frozen=True)
 class SamePadding:
     """TensorFlow's "same" along one axis, and what reproduces it in torch."""
