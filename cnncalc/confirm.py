@@ -454,7 +454,8 @@ def confirm_chain(trace: Trace, layers: list[Layer]) -> TraceCheck:
     x = torch.empty((*trace.rows[0].input_shape,), device="meta", dtype=getattr(torch, trace.dtype))
     marks = []
     for layer, row in zip(layers, trace.rows, strict=True):
-        args, kwargs = _with_inferred(layer, row)
+        built = layer.replaced(**dict(row.inferred))  # `_` filled in with what the trace inferred
+        args, kwargs = built.args, built.kwargs
         try:
             with torch.device("meta"), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -473,21 +474,6 @@ def confirm_chain(trace: Trace, layers: list[Layer]) -> TraceCheck:
             raise TorchDisagreement(f"{layer.label}'s parameters", row.params, params)
         marks.append(True)
     return TraceCheck(tuple(marks))
-
-
-def _with_inferred(layer: Layer, row: TraceRow) -> tuple[tuple[Any, ...], dict[str, Any]]:
-    inferred = dict(row.inferred)
-    if not inferred:
-        return layer.args, layer.kwargs
-    from .layers import INFER_TOKEN
-
-    bound_names = [p if isinstance(p, str) else p[0] for p in SIGNATURES.get(layer.kind, ())]
-    args = list(layer.args)
-    for i, value in enumerate(args):
-        if value is INFER_TOKEN:
-            args[i] = inferred[bound_names[i]]
-    kwargs = {k: inferred.get(k, v) if v is INFER_TOKEN else v for k, v in layer.kwargs.items()}
-    return tuple(args), kwargs
 
 
 def load_model(torch: ModuleType, reference: str) -> Any:

@@ -139,11 +139,16 @@ class Layer:
 
     def written(self, **changes: Any) -> str:
         """The layer as torch code, optionally with some arguments changed."""
+        if changes:
+            return self.replaced(**changes).written()
+        parts = [repr(a) for a in self.args] + [f"{k}={v!r}" for k, v in self.kwargs.items()]
+        return f"{self.kind}({', '.join(parts)})"
+
+    def replaced(self, **changes: Any) -> Layer:
+        """The same layer with some arguments (by name) changed, in place if given by position."""
         if not changes or self.kind in ANY_ARGUMENTS:
-            parts = [_literal(a) for a in self.args] + [f"{k}={_literal(v)}" for k, v in self.kwargs.items()]
-            return f"{self.kind}({', '.join(parts)})"
-        signature = SIGNATURES[self.kind]
-        names = [p if isinstance(p, str) else p[0] for p in signature]
+            return self
+        names = [p if isinstance(p, str) else p[0] for p in SIGNATURES[self.kind]]
         args = list(self.args)
         kwargs = dict(self.kwargs)
         for key, value in changes.items():
@@ -152,11 +157,7 @@ class Layer:
                 args[position] = value
             else:
                 kwargs[key] = value
-        return Layer(self.kind, tuple(args), kwargs).written()
-
-
-def _literal(value: Any) -> str:
-    return INFER if value is INFER_TOKEN else repr(value)
+        return Layer(self.kind, tuple(args), kwargs, self.index)
 
 
 class _Infer:

@@ -116,7 +116,7 @@ def trace_chain(
             TraceRow(
                 index=layer.index,
                 name=str(layer.index),
-                layer=layer.written(**{k: v for k, v in outcome.inferred.items()}),
+                layer=layer.written(**outcome.inferred),
                 kind=layer.kind,
                 input_shape=shape,
                 output_shape=outcome.shape,
