@@ -74,20 +74,21 @@ def parse_layer(text: str, index: int = 0) -> Layer:
         )
     kind = tree.func.id
     check_known(kind)
-    args = tuple(_literal(arg, text) for arg in tree.args)
+    args = tuple(literal(arg, text, infer=True) for arg in tree.args)
     kwargs: dict[str, Any] = {}
     for keyword in tree.keywords:
         if keyword.arg is None:
             raise InvalidParameter("model", text, "named arguments, not **", "")
-        kwargs[keyword.arg] = _literal(keyword.value, text)
+        kwargs[keyword.arg] = literal(keyword.value, text, infer=True)
     return Layer(kind, args, kwargs, index)
 
 
-def _literal(node: ast.expr, text: str) -> Any:
-    if isinstance(node, ast.Name) and node.id == INFER:
+def literal(node: ast.expr, text: str, infer: bool = False) -> Any:
+    """A literal argument (numbers, strings, True/False/None, tuples and lists of them; ``_`` where ``infer``)."""
+    if infer and isinstance(node, ast.Name) and node.id == INFER:
         return INFER_TOKEN
     if isinstance(node, (ast.Tuple, ast.List)):
-        values = [_literal(element, text) for element in node.elts]
+        values = [literal(element, text, infer) for element in node.elts]
         return tuple(values) if isinstance(node, ast.Tuple) else values
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant):
         value = node.operand.value
@@ -98,6 +99,7 @@ def _literal(node: ast.expr, text: str) -> Any:
     raise InvalidParameter(
         "model",
         text,
-        "literal arguments only (numbers, strings, True/False/None, tuples, or _ to infer a size)",
+        "literal arguments only (numbers, strings, True/False/None, tuples"
+        + (", or _ to infer a size)" if infer else ")"),
         "nothing in a chain is evaluated",
     )

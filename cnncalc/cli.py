@@ -289,7 +289,10 @@ def trace(
     input: Annotated[
         list[str],
         typer.Option(
-            "--input", help="Input shape without batch, e.g. 3x32x32; repeat for several inputs.", metavar="SHAPE"
+            "--input",
+            help="Input shape without batch, e.g. 3x32x32; with its dtype, 35:int64; a keyword argument of forward, "
+            "mask=35:bool. Repeat for several inputs (positional ones in order).",
+            metavar="[NAME=]SHAPE[:DTYPE]",
         ),
     ],
     batch: Annotated[str, typer.Option("--batch", help="Batch size added in front.", metavar="INT")] = "1",
@@ -297,11 +300,25 @@ def trace(
         Text,
         typer.Option(
             "--dtype",
-            help="float32, float16, bfloat16, float64, int64 or int32 (default float32; int64 before Embedding).",
+            help="The dtype of inputs that name none: float32, float16, bfloat16, float64, int64, int32, int16, int8, "
+            "uint8 or bool (default float32; int64 before Embedding).",
         ),
     ] = None,
+    device: Annotated[
+        str,
+        typer.Option(
+            "--device",
+            help="Where a Python model runs: meta (no weights, no arithmetic), cpu, or auto (meta, and the CPU only "
+            "when the model needs tensor values).",
+            metavar="auto|meta|cpu",
+        ),
+    ] = "auto",
     expect: Annotated[
-        Text, typer.Option("--expect", help="Exit 1 unless the output is this (10, or 1x10 with batch).")
+        Text,
+        typer.Option(
+            "--expect",
+            help="Exit 1 unless the output is this (10, or 1x10 with batch; out=21x520x520 for a named one).",
+        ),
     ] = None,
     as_json: Json = False,
     verify: Verify = True,
@@ -317,7 +334,7 @@ def trace(
 
     Example: cnncalc trace --input 3x32x32 "Conv2d(3, 16, 3, padding=1) -> ReLU() -> Flatten() -> Linear(_, 10)"
     """
-    options = {"model": model, "input": input, "batch": batch, "dtype": dtype}
+    options = {"model": model, "input": input, "batch": batch, "dtype": dtype, "device": device}
     run_command("trace", options, verify, as_json, False, expect, quiet)
 
 

@@ -16,9 +16,9 @@ from math import prod
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from .errors import InvalidParameter, LayerMismatch, TorchDisagreement
-from .layers import SIGNATURES, Layer
-from .trace import Trace, TraceRow
+from .errors import InvalidParameter, TorchDisagreement
+from .layers import Layer
+from .trace import Trace
 
 if TYPE_CHECKING:
     from .conv import ConvGeometry
@@ -436,9 +436,7 @@ class _SeedCell:
         return activation(self.gate("h", hx)), c
 
 
-# --- trace: a chain built layer by layer, or the user's own model ------------------------------
-
-TORCH_DTYPES = ("float32", "float16", "bfloat16", "float64", "int64", "int32")
+# --- trace: a chain built layer by layer (Python models are traced by cnncalc.tracing) ------------------------
 
 
 @dataclass(frozen=True)
@@ -474,185 +472,6 @@ def confirm_chain(trace: Trace, layers: list[Layer]) -> TraceCheck:
             raise TorchDisagreement(f"{layer.label}'s parameters", row.params, params)
         marks.append(True)
     return TraceCheck(tuple(marks))
-
-
-def load_model(torch: ModuleType, reference: str) -> Any:
-    """``path/to/file.py:Name`` or ``package.module:Name``, built on the meta device.
-
-    Name may be an nn.Module instance, class, or zero-argument callable. This
-    imports (so runs) the user's code.
-    """
-    import importlib
-    import importlib.util
-    import os
-    import sys
-
-    where, _, name = reference.rpartition(":")
-    if not where or not name:
-        raise InvalidParameter(
-            "model", reference, "FILE.py:NAME or package.module:NAME", "name what to build after ':'"
-        )
-    try:
-        if where.endswith(".py"):
-            if not os.path.isfile(where):
-                raise InvalidParameter("model", reference, f"a Python file, but {where} does not exist")
-            spec = importlib.util.spec_from_file_location(f"cnncalc_model_{abs(hash(where))}", where)
-            if spec is None or spec.loader is None:
-                raise InvalidParameter("model", reference, "an importable Python file")
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[spec.name] = module
-            spec.loader.exec_module(module)
-        else:
-            if os.getcwd() not in sys.path:
-                sys.path.insert(0, os.getcwd())  # as `python -m` would
-            module = importlib.import_module(where)
-    except InvalidParameter:
-        raise
-    except Exception as error:
-        raise InvalidParameter("model", reference, "a module that imports", _first_line(error)) from None
-    target = getattr(module, name, None)
-    if target is None:
-        raise InvalidParameter("model", reference, f"a name defined in {where}", f"{name} is not there")
-    try:
-        if isinstance(target, torch.nn.Module):
-            return target.to("meta")
-        if callable(target):
-            with torch.device("meta"), warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                built = target()
-            if isinstance(built, torch.nn.Module):
-                return built
-    except Exception as error:
-        raise InvalidParameter("model", reference, "a model that builds", _first_line(error)) from None
-    raise InvalidParameter(
-        "model", reference, "an nn.Module instance, class, or zero-argument function returning one", ""
-    )
-
-
-def trace_model(reference: str, input_shapes: list[tuple[int, ...]], batch: int, dtype: str) -> Trace:
-    """Run the user's model on the meta device, with a hook on every leaf module.
-
-    Each call becomes a row; where cnncalc has a formula for the module, its
-    own answer is computed and must match torch's (else ``TorchDisagreement``).
-    """
-    torch = import_torch()
-    model = load_model(torch, reference)
-    names: dict[int, str] = {}
-    for qualified, module in model.named_modules():
-        if not any(True for _ in module.children()):
-            names.setdefault(id(module), qualified or type(module).__name__)
-    calls: list[tuple[str, Any, tuple[Any, ...], Any]] = []
-    entered: list[tuple[str, Any, tuple[Any, ...]]] = []
-
-    def before(module: Any, args: tuple[Any, ...]) -> None:
-        entered.append((names[id(module)], module, args))
-
-    def after(module: Any, args: tuple[Any, ...], output: Any) -> None:
-        entered.pop()
-        calls.append((names[id(module)], module, args, output))
-
-    handles = []
-    for module in model.modules():
-        if id(module) in names:
-            handles.append(module.register_forward_pre_hook(before))
-            handles.append(module.register_forward_hook(after))
-    inputs = [torch.empty((batch, *shape), device="meta", dtype=getattr(torch, dtype)) for shape in input_shapes]
-    # Evaluation mode: the same shapes, and batch norm on the meta device then
-    # skips the training-mode decomposition that imports torch._dynamo (~2 s).
-    model.eval()
-    try:
-        with torch.no_grad(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            model(*inputs)
-    except Exception as error:
-        if not entered:
-            raise InvalidParameter(
-                "model", reference, f"a forward pass that runs on {len(inputs)} input(s)", _first_line(error)
-            ) from None
-        name, module, args = entered[-1]
-        _explain_failure(name, module, args, error)
-    finally:
-        for handle in handles:
-            handle.remove()
-    rows = [_model_row(i, name, module, args, output, dtype) for i, (name, module, args, output) in enumerate(calls, 1)]
-    unique = list(model.parameters())  # shared parameters come once
-    total = sum(p.numel() for p in unique)
-    trainable = sum(p.numel() for p in unique if p.requires_grad)
-    return Trace(tuple(rows), tuple(input_shapes), dtype, total, trainable)
-
-
-def _as_layer(module: Any) -> Layer | None:
-    """A leaf module as cnncalc's Layer, read from its attributes; None if unknown."""
-    from .layers import ANY_ARGUMENTS
-
-    kind = type(module).__name__
-    if kind in ANY_ARGUMENTS:
-        return Layer(kind, (), {})
-    if kind not in SIGNATURES or getattr(type(module), "__module__", "").split(".")[0] != "torch":
-        return None
-    kwargs: dict[str, Any] = {}
-    for parameter in SIGNATURES[kind]:
-        name = parameter if isinstance(parameter, str) else parameter[0]
-        if (name == "bias" and not isinstance(getattr(module, "bias", False), bool)) or (
-            name == "bias" and kind in ("LayerNorm",)
-        ):
-            kwargs["bias"] = getattr(module, "bias", None) is not None
-        elif hasattr(module, name):
-            kwargs[name] = getattr(module, name)
-    if kind in ("LayerNorm",):
-        kwargs["normalized_shape"] = tuple(module.normalized_shape)
-    if kind == "RNN":
-        kwargs["nonlinearity"] = module.nonlinearity
-    return Layer(kind, (), kwargs)
-
-
-def _shapes(value: Any) -> list[tuple[int, ...]]:
-    if hasattr(value, "shape"):
-        return [tuple(value.shape)]
-    if isinstance(value, (tuple, list)):
-        return [s for item in value for s in _shapes(item)]
-    return []
-
-
-def _model_row(index: int, name: str, module: Any, args: tuple[Any, ...], output: Any, dtype: str) -> TraceRow:
-    from .layers import Context, apply
-
-    inputs, outputs = _shapes(args), _shapes(output)
-    in_shape = inputs[0] if inputs else ()
-    out_shape = outputs[0] if outputs else ()
-    own = sum(p.numel() for p in module.parameters(recurse=False))
-    written = f"{type(module).__name__}({module.extra_repr()})"
-    layer = _as_layer(module)
-    outcome = None
-    if layer is not None and len(inputs) == 1:
-        integer = dtype in ("int64", "int32") and type(module).__name__ == "Embedding"
-        outcome = apply(layer, in_shape, Context(integer_input=integer))
-    if outcome is None:
-        return TraceRow(index, name, written, type(module).__name__, in_shape, out_shape, own, 0, None, None, False)
-    if outcome.shape != out_shape:
-        raise TorchDisagreement(f"{name}'s output", list(outcome.shape), list(out_shape))
-    if outcome.params != own:
-        raise TorchDisagreement(f"{name}'s parameters", outcome.params, own)
-    return TraceRow(
-        index, name, written, type(module).__name__, in_shape, out_shape, own, outcome.macs, None, None, True,
-        notes=outcome.notes,
-    )  # fmt: skip
-
-
-def _explain_failure(name: str, module: Any, args: tuple[Any, ...], error: BaseException) -> None:
-    """Say in cnncalc's words why ``module`` refused its input; raises."""
-    from .layers import Context, apply
-
-    layer = _as_layer(module)
-    shapes = _shapes(args)
-    label = f"{name} ({type(module).__name__})"
-    if layer is not None and len(shapes) == 1:
-        try:
-            apply(layer, shapes[0], Context())
-        except LayerMismatch as mismatch:
-            raise LayerMismatch(label, mismatch.expected, mismatch.got, mismatch.fix) from None
-    got = ", ".join("[" + ", ".join(map(str, s)) + "]" for s in shapes) or "its input"
-    raise LayerMismatch(label, f"an input it can take (torch: {_first_line(error)})", got) from None
 
 
 # How many solutions of `--target` are built and run in torch (the best ones).

@@ -204,6 +204,8 @@ class Context:
     integer_input: bool = False
     factors: tuple[int, ...] | None = None  # the last axis, when Flatten made it
     after_flatten_of_spatial: bool = False
+    first: bool = True  # the chain's first layer: it receives the input itself
+    python_model: bool = False  # a module of a Python model, whose inputs are given by --input
 
 
 def apply(layer: Layer, shape: tuple[int, ...], context: Context = Context()) -> Outcome | None:
@@ -540,11 +542,17 @@ def _prelu(layer: Layer, bound: dict[str, Any], shape: tuple[int, ...], context:
 
 def _embedding(layer: Layer, bound: dict[str, Any], shape: tuple[int, ...], context: Context) -> Outcome:
     if not context.integer_input:
+        if context.python_model:
+            fix = "give the model integer indices, like --input 35:int64"
+        elif context.first:
+            fix = "give it integer indices: --dtype int64"
+        else:
+            fix = "put Embedding first, with --dtype int64"
         raise LayerMismatch(
             layer.label,
             "integer indices (torch: Expected tensor for argument #1 'indices' to have scalar type Long)",
             "a float tensor",
-            "put Embedding first, with --dtype int64",
+            fix,
         )
     num, dim = bound["num_embeddings"], bound["embedding_dim"]
     return Outcome((*shape, dim), num * dim)

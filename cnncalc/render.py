@@ -24,8 +24,9 @@ if TYPE_CHECKING:
 
 SCHEMA_VERSION = 1
 MACS_TRACE = (
-    "multiply-accumulates with weights (convolution, linear, recurrent layers); bias, normalisation, "
-    "activations and pooling count 0; transposed convolutions counted from the input side"
+    "multiply-accumulates of every product with a weight or between activations: convolution (transposed "
+    "from the input side), linear and matmul, attention (QKᵀ and A·V), recurrent layers; bias, normalisation, "
+    "activations, pooling and elementwise operations count 0 (torchvision's convention for its GFLOPS)"
 )
 MACS_CONVENTION = "one multiply-accumulate per weight use, bias excluded; transposed counted from the input side"
 
@@ -501,102 +502,168 @@ def _field(values: tuple[int, ...] | None) -> str:
 
 
 def trace_title(trace: Trace) -> str:
-    inputs = ", ".join(_dims(shape) for shape in trace.input_shapes)
-    return f"cnncalc trace: {len(trace.rows)} layers, input {inputs} without batch, {trace.dtype}"
+    if trace.inputs:
+        inputs = ", ".join(
+            f"{spec.name + '=' if spec.name else ''}{_dims(spec.shape)}{' ' + spec.dtype if spec.dtype else ''}"
+            for spec in trace.inputs
+        )
+    else:
+        inputs = ", ".join(_dims(shape) for shape in trace.input_shapes)
+    rows = plural(len(trace.rows), "layers" if not trace.python else "rows")
+    return f"cnncalc trace: {rows}, input {inputs} without batch, {trace.dtype}"
 
 
-def trace_tables(trace: Trace, check: TraceCheck | None, python_model: bool) -> list[Section]:
+def _received(shapes: tuple[tuple[int, ...], ...]) -> str:
+    if len(shapes) <= 2:
+        return ", ".join(_dims(shape) for shape in shapes) or "—"
+    return f"{_dims(shapes[0])} +{len(shapes) - 1}"
+
+
+def trace_tables(trace: Trace, check: TraceCheck | None) -> list[Section]:
+    python = trace.python
     rows = []
     for i, row in enumerate(trace.rows):
-        if python_model:
-            mark = "✓" if row.computed else "torch's shape (no formula)"
-        else:
-            mark = "✓" if check and check.verified[i] else "—"
+        verified = row.computed if python else bool(check and check.verified[i])
+        mark = "✓" if verified else "·" if python else "—"
         cells = [str(row.index)]
-        if python_model:
+        if python:
             cells.append(row.name)
         cells += [
             row.layer,
-            _dims(row.input_shape),
-            _dims(row.output_shape),
+            _received(row.input_shapes) if python else _dims(row.input_shape),
+            _received(row.output_shapes) if python else _dims(row.output_shape),
             f"{row.params:,}",
             f"{row.macs:,}",
         ]
-        if not python_model:
+        if not python:
             cells += [_field(row.receptive_field), _field(row.jump)]
         cells.append(mark)
         rows.append(tuple(cells))
-    header = ["#", *(["name"] if python_model else []), "layer", "input", "output", "params", "MACs"]
-    header += [] if python_model else ["RF", "jump"]
+    header = ["#", *(["name"] if python else []), "layer", "input", "output", "params", "MACs"]
+    header += [] if python else ["RF", "jump"]
     header.append("torch")
     layers = Section(rows, header=tuple(header))
+    if len(trace.outputs) > 1:
+        output = ", ".join(f"{name} {_dims(shape)}" for name, shape in trace.outputs)
+    else:
+        output = _dims(trace.output_shape)
     totals = [
-        ("output", _dims(trace.output_shape)),
+        ("output", output),
         (
             "parameters",
             f"{trace.total_params:,} ({trace.trainable_params:,} trainable"
             f", {trace.total_params - trace.trainable_params:,} not; shared weights counted once)",
         ),
         ("MACs", f"{trace.total_macs:,}: {MACS_TRACE}"),
+    ]
+    kinds = _macs_by_kind(trace)
+    if python and kinds:
+        totals.append(("MACs by kind", ", ".join(f"{kind} {macs:,}" for kind, macs in kinds.items())))
+    totals += [
         (
             "activations",
-            f"{human_bytes(trace.activation_bytes)} at {trace.dtype}: every layer's output, batch included",
+            f"{human_bytes(trace.activation_bytes)} at {trace.dtype}: every layer's output, batch included"
+            if not python
+            else f"{human_bytes(trace.activation_bytes)}: every row's newly allocated output, batch included",
         ),
         (
             "parameter memory",
-            f"{human_bytes(trace.param_bytes)} at {trace.param_dtype}",
+            f"{human_bytes(trace.param_bytes)} at {trace.param_dtype}"
+            if not python
+            else f"{human_bytes(trace.param_bytes)} at the parameters' own dtypes",
         ),
     ]
     inferred = [f"#{row.index} {k}={v}" for row in trace.rows for k, v in row.inferred]
     if inferred:
         totals.append(("inferred", ", ".join(inferred)))
     notes = [f"#{row.index} {note}" for row in trace.rows for note in row.notes]
+    notes += [f"#{row.index} MACs: {_split(row.macs_by_kind)}" for row in trace.rows if len(row.macs_by_kind) > 1]
     if notes:
         totals.append(("notes", "; ".join(notes)))
-    if not python_model:
+    for note in trace.notes:
+        totals.append(("device", note))
+    for warning in trace_warnings(trace):
+        totals.append(("warning", warning))
+    if not python:
         totals.append(("receptive field", "RF and jump per spatial axis (Distill): r += (k − 1)·d·jump, jump ·= s"))
-    totals.append(("torch", trace_confirmation_text(trace, check, python_model)))
+    totals.append(("torch", trace_confirmation_text(trace, check)))
     return [layers, Section(totals)]
 
 
-def trace_confirmation_text(trace: Trace, check: TraceCheck | None, python_model: bool) -> str:
-    if python_model:
-        computed = sum(row.computed for row in trace.rows)
+def _split(by_kind: tuple[tuple[str, int], ...]) -> str:
+    return " + ".join(f"{kind} {macs:,}" for kind, macs in by_kind)
+
+
+def _macs_by_kind(trace: Trace) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for row in trace.rows:
+        for kind, macs in row.macs_by_kind:
+            totals[kind] = totals.get(kind, 0) + macs
+    return totals
+
+
+def trace_warnings(trace: Trace) -> list[str]:
+    """What cnncalc could not price, by name: never a silent 0."""
+    lines = []
+    for name, count in trace.uncounted.items():
+        where = [f"#{row.index}" for row in trace.rows if any(op == name for op, _ in row.uncounted)]
+        lines.append(
+            f"no MAC rule for {name.replace('::', '.')} ({plural(count, 'calls')}, in {', '.join(where[:5])}"
+            f"{', …' if len(where) > 5 else ''}): its work is not in the MACs total"
+        )
+    return lines
+
+
+def trace_confirmation_text(trace: Trace, check: TraceCheck | None) -> str:
+    if trace.python:
+        modules = [row for row in trace.rows if row.type == "module"]
+        computed = sum(row.computed for row in modules)
         return (
-            f"the model ran on the meta device; cnncalc's formulas matched torch on {computed} of "
-            f"{len(trace.rows)} layer calls (the rest have no formula: torch's shapes)"
+            f"the model ran on the {trace.device} device ({trace.operations:,} aten operations, each priced by a "
+            f"MAC rule or known to multiply nothing{', but those warned of' if trace.uncounted else ''}); "
+            "cnncalc's formulas agreed with torch on "
+            f"shape, parameters and MACs for {computed} of {plural(len(modules), 'module calls')} "
+            "(✓; · is torch's own shape: a function, or a module cnncalc has no formula for)"
         )
     if check is None:
         return "not confirmed (--no-verify)"
     return f"every layer built and run on the meta device: {sum(check.verified)} of {len(trace.rows)} agree ✓"
 
 
-def trace_json(trace: Trace, check: TraceCheck | None, python_model: bool) -> dict[str, Any]:
+def trace_json(trace: Trace, check: TraceCheck | None) -> dict[str, Any]:
     def verified(i: int) -> bool | None:
         row = trace.rows[i]
-        if python_model:
+        if trace.python:
             return True if row.computed else None
         return check.verified[i] if check else None
 
-    if python_model:
+    if trace.python:
         overall: bool | None = True
     else:
         overall = all(check.verified) if check else None
-    return {
+    data: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "command": "trace",
         "input_shapes": [list(shape) for shape in trace.input_shapes],
+        "inputs": [
+            {"name": spec.name, "shape": list(spec.shape), "dtype": spec.dtype or trace.dtype} for spec in trace.inputs
+        ],
         "dtype": trace.dtype,
         "layers": [
             {
                 "index": row.index,
+                "type": row.type,
                 "name": row.name,
                 "layer": row.layer,
                 "kind": row.kind,
                 "input_shape": list(row.input_shape),
                 "output_shape": list(row.output_shape),
+                "input_shapes": [list(shape) for shape in row.input_shapes] or [list(row.input_shape)],
+                "output_shapes": [list(shape) for shape in row.output_shapes] or [list(row.output_shape)],
                 "params": row.params,
                 "macs": row.macs,
+                "macs_by_kind": dict(row.macs_by_kind),
+                "uncounted": dict(row.uncounted),
                 "receptive_field": list(row.receptive_field) if row.receptive_field else None,
                 "jump": list(row.jump) if row.jump else None,
                 "computed": row.computed,
@@ -609,12 +676,21 @@ def trace_json(trace: Trace, check: TraceCheck | None, python_model: bool) -> di
         "total_params": trace.total_params,
         "trainable_params": trace.trainable_params,
         "total_macs": trace.total_macs,
+        "macs_by_kind": _macs_by_kind(trace),
         "macs_convention": MACS_TRACE,
+        "uncounted": trace.uncounted,
+        "warnings": trace_warnings(trace),
         "activation_bytes": trace.activation_bytes,
         "param_bytes": trace.param_bytes,
         "output_shape": list(trace.output_shape),
+        "outputs": {name: list(shape) for name, shape in trace.outputs}
+        if trace.outputs
+        else {"output": list(trace.output_shape)},
+        "device": trace.device or None,
+        "notes": list(trace.notes),
         "verified": overall,
     }
+    return data
 
 
 def solve_title(result: SolveResult) -> str:

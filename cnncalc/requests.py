@@ -59,8 +59,11 @@ class Answer:
     def check_expectation(self, expect: Any) -> None:
         from .values import check_expectation
 
-        shape = self.result.output_shape
         handler = self.handler
+        if handler.expect is not None:
+            handler.expect(self.result, expect)
+            return
+        shape = self.result.output_shape
         check_expectation(expect, shape, handler.short(shape), handler.short_name, handler.full_name)
 
 
@@ -76,6 +79,7 @@ class Command:
     short: Callable[[tuple[int, ...]], tuple[int, ...]] = lambda shape: shape[1:]
     short_name: str = "the spatial size"
     full_name: str = "the whole shape without batch"
+    expect: Callable[[Any, Any], None] | None = None  # a command's own reading of --expect
 
 
 def respond(command: str, given: Options, verify: bool = True) -> Answer:
@@ -197,35 +201,58 @@ class Traced:
 
     trace: Any
     layers: list[Any]
-    python: bool
+
+    @property
+    def python(self) -> bool:
+        return bool(self.trace.python)
 
     @property
     def output_shape(self) -> tuple[int, ...]:
         return tuple(self.trace.output_shape)
 
 
+DEVICES = ("auto", "meta", "cpu")
+
+
 def _trace(o: dict[str, Any]) -> Traced:
     from .models import resolve_model
-    from .trace import check_dtype, trace_chain
-    from .values import parse_int, parse_shape
+    from .trace import check_dtype, parse_input, trace_chain
+    from .values import parse_int
 
     if o["model"] is None:
         raise InvalidParameter("model", "nothing", "a chain, a file of layers, or a Python model")
     if o["input"] is None:
         raise InvalidParameter("input", "nothing", "an input shape without batch, like 3x32x32")
     raw = o["input"]
-    # One shape ("3x32x32" or [3, 32, 32]) or several (["3x32x32", "10"], as --input repeated).
+    # One shape ("3x32x32" or [3, 32, 32]) or several (["35:int64", "mask=35:bool"], as --input repeated).
     several = isinstance(raw, (list, tuple)) and not all(isinstance(v, int) for v in raw)
-    inputs = list(raw) if several else [raw]
-    shapes = [parse_shape(text, "input", any_rank=True) for text in inputs]
+    inputs = [parse_input(value) for value in (raw if several else [raw])]
     batch = parse_int(o["batch"], "batch", 1, "a batch of at least 1")
+    device = o["device"]
+    if device not in DEVICES:
+        raise InvalidParameter("device", device, "auto, meta or cpu")
     source = resolve_model(str(o["model"]))
     dtype = check_dtype(source.dtype_default if o["dtype"] is None else str(o["dtype"]))
-    if source.python:
-        from .confirm import trace_model
+    if source.python is not None:
+        from .tracing.python import trace_model
 
-        return Traced(trace_model(source.reference, shapes, batch, dtype), [], True)
-    return Traced(trace_chain(source.layers, shapes, batch, dtype), source.layers, False)
+        return Traced(trace_model(source.python, inputs, batch, dtype, device), [])
+    if len(inputs) != 1 or inputs[0].name:
+        given = " ".join(spec.written() for spec in inputs)
+        raise InvalidParameter("input", given, "one input, unnamed, for a chain", "give --input once, without NAME=")
+    if device != "auto":
+        raise InvalidParameter("device", device, "auto for a chain (--device chooses where a Python model runs)")
+    return Traced(trace_chain(source.layers, [inputs[0].shape], batch, inputs[0].dtype or dtype), source.layers)
+
+
+def _trace_expect(traced: Traced, expect: Any) -> None:
+    """``10`` or ``1x10`` for the (first) output; ``out=21x520x520`` for a named one."""
+    from .values import check_expectation
+
+    trace = traced.trace
+    name, equals, wanted = str(expect).partition("=") if isinstance(expect, str) else ("", "", expect)
+    shape = trace.output_named(name.strip()) if equals else trace.output_shape
+    check_expectation(wanted if equals else expect, shape, shape[1:], "without batch", "with batch")
 
 
 def _flag(o: dict[str, Any], name: str) -> bool:
@@ -264,7 +291,7 @@ def _render(name: str) -> Callable[..., Any]:
 def _trace_json(traced: Traced, check: Any) -> dict[str, Any]:
     from .render import trace_json
 
-    return trace_json(traced.trace, check, traced.python)
+    return trace_json(traced.trace, check)
 
 
 def _trace_title(traced: Traced) -> str:
@@ -276,7 +303,7 @@ def _trace_title(traced: Traced) -> str:
 def _trace_tables(traced: Traced, check: Any) -> list[Any]:
     from .render import trace_tables
 
-    return trace_tables(traced.trace, check, traced.python)
+    return trace_tables(traced.trace, check)
 
 
 def _explain(name: str) -> Callable[[Any], list[str]]:
@@ -380,13 +407,12 @@ COMMANDS: dict[str, Command] = {
         _render("solve_tables"),
     ),
     "trace": Command(
-        {"model": None, "input": None, "batch": 1, "dtype": None},
+        {"model": None, "input": None, "batch": 1, "dtype": None, "device": "auto"},
         _trace,
         _confirm_trace,
         _trace_json,
         _trace_title,
         _trace_tables,
-        short_name="without batch",
-        full_name="with batch",
+        expect=_trace_expect,
     ),
 }

@@ -13,20 +13,64 @@ effective stride) multiplies by the window's stride.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from math import prod
+from typing import Any
 
 from .errors import InvalidParameter
 from .layers import Context, Layer, Outcome, apply
+from .values import parse_shape
 
-DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "float64": 8, "int64": 8, "int32": 4}
-INTEGER_DTYPES = ("int64", "int32")
+DTYPE_BYTES = {
+    "float32": 4, "float16": 2, "bfloat16": 2, "float64": 8, "int64": 8, "int32": 4, "int16": 2, "int8": 1,
+    "uint8": 1, "bool": 1,
+}  # fmt: skip
+INTEGER_DTYPES = ("int64", "int32", "int16", "int8", "uint8", "bool")
 
 
-def check_dtype(dtype: str) -> str:
+def check_dtype(dtype: str, param: str = "dtype") -> str:
     if dtype not in DTYPE_BYTES:
-        raise InvalidParameter("dtype", dtype, ", ".join(DTYPE_BYTES))
+        raise InvalidParameter(param, dtype, ", ".join(DTYPE_BYTES))
     return dtype
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """One input of the traced network, without batch: its shape, dtype, and the keyword it is passed by."""
+
+    shape: tuple[int, ...]
+    dtype: str | None = None  # None: the trace's --dtype
+    name: str | None = None  # None: positional, in the order given
+
+    def written(self) -> str:
+        text = "x".join(map(str, self.shape))
+        text = f"{self.name}={text}" if self.name else text
+        return f"{text}:{self.dtype}" if self.dtype else text
+
+
+_INPUT = re.compile(r"^\s*(?:(?P<name>[A-Za-z_]\w*)\s*=\s*)?(?P<shape>[^:=]*?)\s*(?::\s*(?P<dtype>\w+))?\s*$")
+
+
+def parse_input(value: Any) -> InputSpec:
+    """``3x224x224``, ``35:int64`` or ``mask=35:bool`` (a keyword argument of forward, with its dtype).
+
+    >>> parse_input("mask=35:bool")
+    InputSpec(shape=(35,), dtype='bool', name='mask')
+    """
+    if isinstance(value, (list, tuple, int)):
+        return InputSpec(parse_shape(value, "input", any_rank=True))
+    match = _INPUT.match(str(value))
+    if match is None:
+        raise InvalidParameter(
+            "input", value, "a shape without batch, optionally named and typed: 3x32x32, 35:int64, mask=35:bool"
+        )
+    dtype = check_dtype(match["dtype"], "input") if match["dtype"] else None
+    try:
+        shape = parse_shape(match["shape"], "input", any_rank=True)
+    except InvalidParameter as error:
+        raise InvalidParameter("input", value, error.expected, error.fix) from None
+    return InputSpec(shape, dtype, match["name"])
 
 
 @dataclass(frozen=True)
@@ -46,6 +90,12 @@ class TraceRow:
     computed: bool = True  # False: cnncalc has no formula, the shape is torch's
     inferred: tuple[tuple[str, int], ...] = ()
     notes: tuple[str, ...] = ()
+    type: str = "layer"  # a chain "layer"; in a Python model a "module" call or a "function" its owner's forward ran
+    input_shapes: tuple[tuple[int, ...], ...] = ()  # every tensor it received (input_shape is the first)
+    output_shapes: tuple[tuple[int, ...], ...] = ()  # every tensor it returned
+    macs_by_kind: tuple[tuple[str, int], ...] = ()  # convolution, matmul, attention, recurrent
+    uncounted: tuple[tuple[str, int], ...] = ()  # operations with no cost rule, and how often they ran
+    allocated_bytes: int | None = None  # its outputs' bytes that were newly allocated (None: every output's)
 
 
 @dataclass(frozen=True)
@@ -55,9 +105,18 @@ class Trace:
     dtype: str
     total_params: int
     trainable_params: int
+    inputs: tuple[InputSpec, ...] = ()
+    python: bool = False  # a Python model torch ran, not a chain of cnncalc's formulas
+    outputs: tuple[tuple[str, tuple[int, ...]], ...] = ()  # what a Python model returned: path → shape, with batch
+    device: str = ""  # where torch ran a Python model: "meta" or "cpu"
+    notes: tuple[str, ...] = ()  # how it was built and run, when that was not the plain meta device
+    operations: int = 0  # aten operations the forward pass ran
+    measured_param_bytes: int | None = None  # a Python model's parameters at their own dtypes
 
     @property
     def output_shape(self) -> tuple[int, ...]:
+        if self.outputs:
+            return self.outputs[0][1]
         return self.rows[-1].output_shape if self.rows else self.input_shapes[0]
 
     @property
@@ -65,9 +124,23 @@ class Trace:
         return sum(row.macs for row in self.rows)
 
     @property
+    def uncounted(self) -> dict[str, int]:
+        """Operations without a cost rule, over the whole run: their MACs are not in the total."""
+        found: dict[str, int] = {}
+        for row in self.rows:
+            for name, count in row.uncounted:
+                found[name] = found.get(name, 0) + count
+        return found
+
+    @property
     def activation_bytes(self) -> int:
-        """Every layer's output held at once, at the dtype (what a forward pass for training keeps)."""
-        return sum(prod(row.output_shape) for row in self.rows) * DTYPE_BYTES[self.dtype]
+        """Every layer's output held at once (what a forward pass for training keeps); in a Python model, the
+        outputs that were newly allocated (a view or an in-place result adds nothing)."""
+        width = DTYPE_BYTES[self.dtype]
+        return sum(
+            row.allocated_bytes if row.allocated_bytes is not None else prod(row.output_shape) * width
+            for row in self.rows
+        )
 
     @property
     def param_dtype(self) -> str:
@@ -76,7 +149,17 @@ class Trace:
 
     @property
     def param_bytes(self) -> int:
+        if self.measured_param_bytes is not None:
+            return self.measured_param_bytes
         return self.total_params * DTYPE_BYTES[self.param_dtype]
+
+    def output_named(self, name: str) -> tuple[int, ...]:
+        """The shape of one returned tensor by its path (``out``, ``0``, ``out.1``)."""
+        for path, shape in self.outputs:
+            if path == name:
+                return shape
+        known = ", ".join(path for path, _ in self.outputs) or "none: name outputs only for a Python model"
+        raise InvalidParameter("expect", name, f"the name of an output ({known})", "use NAME=SHAPE with one of them")
 
 
 class Field:
@@ -133,6 +216,7 @@ def trace_chain(
             integer_input=outcome.integer_output,
             factors=outcome.factors,
             after_flatten_of_spatial=flattened_spatial,
+            first=False,
         )
         shape = outcome.shape
     total = sum(row.params for row in rows)

@@ -497,8 +497,17 @@ def test_expect_with_json_still_prints_the_object(cnncalc: Run) -> None:
     ("args", "line"),
     [
         (("--input", "3x8x8", "--batch", "0", "ReLU()"), "--batch got 0, expected a batch of at least 1"),
-        (("--input", "3x8x8", "--dtype", "int8", "ReLU()"), "--dtype got int8, expected " + "float32, float16, "
-         "bfloat16, float64, int64, int32"),
+        (("--input", "3x8x8", "--dtype", "int4", "ReLU()"), "--dtype got int4, expected " + "float32, float16, "
+         "bfloat16, float64, int64, int32, int16, int8, uint8, bool"),
+        (("--input", "3x8x8:int4", "ReLU()"), "--input got int4, expected float32, float16, bfloat16, float64, "
+         "int64, int32, int16, int8, uint8, bool"),
+        (("--input", "3x8x8", "--input", "3x8x8", "ReLU()"), "--input got 3x8x8 3x8x8, expected one input, unnamed, "
+         "for a chain: give --input once, without NAME="),
+        (("--input", "x=3x8x8", "ReLU()"), "--input got x=3x8x8, expected one input, unnamed, for a chain: give "
+         "--input once, without NAME="),
+        (("--input", "3x8x8", "--device", "cpu", "ReLU()"), "--device got cpu, expected auto for a chain (--device "
+         "chooses where a Python model runs)"),
+        (("--input", "3x8x8", "--device", "gpu", "ReLU()"), "--device got gpu, expected auto, meta or cpu"),
         (("--input", "3x8x8", "  "), "model got '', expected at least one layer, like Conv2d(3, 16, 3) -> ReLU()"),
         (("--input", "3x8x8", "# only a comment"), "model got '# only a comment', expected at least one layer, "
          "like Conv2d(3, 16, 3) -> ReLU()"),

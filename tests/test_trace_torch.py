@@ -22,9 +22,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cnncalc.chain import parse_chain
-from cnncalc.confirm import confirm_chain, import_torch, trace_model
+from cnncalc.confirm import confirm_chain, import_torch
 from cnncalc.errors import CnnCalcError, InvalidParameter, LayerMismatch
-from cnncalc.trace import trace_chain
+from cnncalc.models import parse_reference
+from cnncalc.trace import InputSpec, Trace, trace_chain
+from cnncalc.tracing.python import trace_model
 
 pytestmark = [pytest.mark.torch, pytest.mark.usefixtures("one_torch_thread")]
 
@@ -33,6 +35,12 @@ nn = torch.nn
 
 MODELS = Path(__file__).parent / "models"
 RESNET = MODELS / "resnet.py"
+
+
+def trace_python(reference: str, *shapes: tuple[int, ...], batch: int = 1) -> Trace:
+    parsed = parse_reference(reference)
+    assert parsed is not None
+    return trace_model(parsed, [InputSpec(shape) for shape in shapes], batch, "float32")
 
 
 def load(path: Path) -> ModuleType:
@@ -82,11 +90,15 @@ def resnet_module() -> ModuleType:
 def test_resnet_trace_matches_a_real_cpu_forward_pass(resnet_module: ModuleType, batch: int, size: int) -> None:
     model = resnet_module.resnet18().eval()
     expected = cpu_calls(model, torch.zeros(batch, 3, size, size))
-    traced = trace_model(f"{RESNET}:resnet18", [(3, size, size)], batch, "float32")
-    got = [(row.name, row.input_shape, row.output_shape, row.params) for row in traced.rows]
+    traced = trace_python(f"{RESNET}:resnet18", (3, size, size), batch=batch)
+    modules = [row for row in traced.rows if row.type == "module"]
+    got = [(row.name, row.input_shape, row.output_shape, row.params) for row in modules]
     assert got == expected
-    assert [row.index for row in traced.rows] == list(range(1, len(expected) + 1))
-    assert all(row.computed for row in traced.rows)  # every leaf of a ResNet has a cnncalc formula
+    assert [row.index for row in traced.rows] == list(range(1, len(traced.rows) + 1))
+    assert all(row.computed for row in modules)  # every leaf of a ResNet has a cnncalc formula
+    # What the forwards do outside modules: each block's residual add, then the head's flatten.
+    functions = [(row.name, row.layer) for row in traced.rows if row.type == "function"]
+    assert functions == [(f"layer{s}.{b}", "+") for s in range(1, 5) for b in range(2)] + [("ResNet", "torch.flatten")]
     unique = sum(p.numel() for p in model.parameters())
     assert traced.total_params == traced.trainable_params == unique
     assert traced.output_shape == (batch, 10)
@@ -126,10 +138,11 @@ def test_resnet_via_cli_json(cnncalc: Run, resnet_module: ModuleType) -> None:
     code, out, err = cnncalc("trace", "--input", "3x64x64", f"{RESNET}:resnet18", "--json")
     assert (code, err) == (0, "")
     data = json.loads(out)
-    rows = data["layers"]
+    rows = [r for r in data["layers"] if r["type"] == "module"]
     got = [(r["name"], tuple(r["input_shape"]), tuple(r["output_shape"]), r["params"]) for r in rows]
     assert got == expected
     assert all(r["computed"] and r["verified"] for r in rows)
+    assert {r["layer"] for r in data["layers"] if r["type"] == "function"} == {"+", "torch.flatten"}
     assert data["total_params"] == sum(p.numel() for p in model.parameters())
     assert data["output_shape"] == [1, 10]
     assert data["verified"] is True
@@ -141,17 +154,23 @@ def test_resnet_via_cli_json(cnncalc: Run, resnet_module: ModuleType) -> None:
 def test_shared_module_counts_once_but_calls_twice(resnet_module: ModuleType) -> None:
     model = resnet_module.Tied().eval()
     expected = cpu_calls(model, torch.zeros(1, 8))
-    traced = trace_model(f"{RESNET}:Tied", [(8,)], 1, "float32")
-    assert [(r.name, r.input_shape, r.output_shape, r.params) for r in traced.rows] == expected
-    assert [r.name for r in traced.rows] == ["shared", "shared", "out"]
+    traced = trace_python(f"{RESNET}:Tied", (8,))
+    modules = [r for r in traced.rows if r.type == "module"]
+    assert [(r.name, r.input_shape, r.output_shape, r.params) for r in modules] == expected
+    assert [(r.name, r.layer) for r in traced.rows] == [
+        ("shared", "Linear(in_features=8, out_features=8, bias=True)"),
+        ("Tied", "torch.relu"),
+        ("shared", "Linear(in_features=8, out_features=8, bias=True)"),
+        ("out", "Linear(in_features=8, out_features=2, bias=True)"),
+    ]
     assert traced.total_params == sum(p.numel() for p in model.parameters()) == 72 + 18
-    assert sum(r.params for r in traced.rows) == 2 * 72 + 18  # per call, as torchinfo shows it
+    assert sum(r.params for r in modules) == 2 * 72 + 18  # per call, as torchinfo shows it
 
 
 def test_module_without_formula_shows_torchs_shape(resnet_module: ModuleType) -> None:
     model = resnet_module.Shuffle().eval()
     expected = cpu_calls(model, torch.zeros(1, 3, 8, 8))
-    traced = trace_model(f"{RESNET}:Shuffle", [(3, 8, 8)], 1, "float32")
+    traced = trace_python(f"{RESNET}:Shuffle", (3, 8, 8))
     assert [(r.name, r.input_shape, r.output_shape, r.params) for r in traced.rows] == expected
     assert [r.computed for r in traced.rows] == [True, False]
     assert traced.output_shape == (1, 3, 16, 16)
@@ -173,7 +192,7 @@ def test_linear_head_mismatch_on_the_cpu_too(resnet_module: ModuleType) -> None:
     with pytest.raises(RuntimeError, match="16 and 32x10"):
         resnet_module.BrokenHead()(torch.zeros(1, 3, 8, 8))
     with pytest.raises(LayerMismatch) as caught:
-        trace_model(f"{RESNET}:BrokenHead", [(3, 8, 8)], 1, "float32")
+        trace_python(f"{RESNET}:BrokenHead", (3, 8, 8))
     assert caught.value.layer == "head.fc (Linear)"
 
 
@@ -187,13 +206,14 @@ def test_resnet_given_the_wrong_channels(cnncalc: Run) -> None:
     )
 
 
-def test_failure_outside_any_module_is_one_line(cnncalc: Run) -> None:
+def test_failure_outside_any_module_names_the_function(cnncalc: Run) -> None:
+    """The add that breaks is no module, but the function mode saw it: the line names it, its owner and its inputs."""
     code, out, err = cnncalc("trace", "--input", "8x8x8", f"{RESNET}:BadResidual")
     assert (code, out) == (2, "")
     assert err.startswith(
-        f"cnncalc: error: model got {RESNET}:BadResidual, "
-        "expected a forward pass that runs on 1 input(s): RuntimeError: "
+        "cnncalc: error: + in BadResidual's forward expects inputs it can take (torch: RuntimeError: "
     )
+    assert err.endswith(" but receives [1, 16, 8, 8], [1, 8, 8, 8]\n")
     assert err.count("\n") == 1
 
 

@@ -1,0 +1,161 @@
+"""What each aten operation costs, in multiply-accumulates — no torch here.
+
+The trace engine sees every aten operation a forward pass runs and hands its
+arguments here with each tensor replaced by its shape. A rule returns the
+MACs by kind (convolution, matrix products, fused attention, recurrent);
+the convention is the one torchvision publishes as GFLOPS (one MAC per
+product of an input and a weight or of two activations; bias, normalisation,
+activations, pooling and elementwise work count 0), so totals can be held
+against torchvision's own figures.
+
+>>> cost("aten::addmm", [(10,), (4, 20), (20, 10)], (4, 10))
+{'matmul': 800}
+>>> x, w, out = (1, 3, 8, 8), (16, 3, 3, 3), (1, 16, 6, 6)
+>>> cost("aten::convolution", [x, w, None, [1, 1], [0, 0], [1, 1], False, [0, 0], 1], out)
+{'convolution': 15552}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from math import prod
+from typing import Any
+
+Shape = tuple[int, ...]
+Costs = dict[str, int]
+Rule = Callable[[Sequence[Any], Any], Costs]
+
+# The kinds of work a row's MACs are split into, in the order they are shown.
+KINDS = ("convolution", "matmul", "attention", "recurrent")
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(*names: str) -> Callable[[Rule], Rule]:
+    """Register ``rule`` for these aten operations (``aten::name``, every overload)."""
+
+    def register(function: Rule) -> Rule:
+        for name in names:
+            RULES[name] = function
+        return function
+
+    return register
+
+
+@rule("aten::convolution", "aten::_convolution", "aten::convolution_overrideable")
+def _convolution(args: Sequence[Any], out: Any) -> Costs:
+    # A transposed convolution multiplies every input cell by the whole kernel (counted from the input side).
+    x, w, transposed = args[0], args[1], bool(args[6])
+    spatial = (x if transposed else out)[2:]
+    return {"convolution": x[0] * prod(w) * prod(spatial)}
+
+
+@rule("aten::mkldnn_convolution")
+def _mkldnn_convolution(args: Sequence[Any], out: Any) -> Costs:
+    return {"convolution": args[0][0] * prod(args[1]) * prod(out[2:])}
+
+
+# Matrix products, by weights (linear layers: F.linear is addmm or mm) or between activations (x @ y, einsum).
+@rule("aten::mm", "aten::bmm", "aten::_int_mm")
+def _mm(args: Sequence[Any], out: Any) -> Costs:
+    return {"matmul": prod(args[0]) * args[1][-1]}
+
+
+@rule("aten::addmm", "aten::baddbmm", "aten::addbmm", "aten::_addmm_activation")
+def _addmm(args: Sequence[Any], out: Any) -> Costs:
+    return {"matmul": prod(args[1]) * args[2][-1]}
+
+
+@rule("aten::mv", "aten::dot", "aten::vdot")
+def _mv(args: Sequence[Any], out: Any) -> Costs:
+    return {"matmul": prod(args[0])}
+
+
+@rule("aten::addmv")
+def _addmv(args: Sequence[Any], out: Any) -> Costs:
+    return {"matmul": prod(args[1])}
+
+
+def attention_macs(query: Shape, key: Shape, value: Shape) -> int:
+    """QKᵀ and A·V: every query position against every key, over the head width of q and of v."""
+    return prod(query[:-1]) * key[-2] * (query[-1] + value[-1])
+
+
+@rule(
+    "aten::_scaled_dot_product_flash_attention_for_cpu",
+    "aten::_scaled_dot_product_flash_attention",
+    "aten::_scaled_dot_product_efficient_attention",
+    "aten::_scaled_dot_product_cudnn_attention",
+    "aten::_scaled_dot_product_fused_attention_overrideable",
+)
+def _sdpa(args: Sequence[Any], out: Any) -> Costs:
+    return {"attention": attention_macs(args[0], args[1], args[2])}
+
+
+@rule("aten::_native_multi_head_attention")
+def _fused_mha(args: Sequence[Any], out: Any) -> Costs:
+    # nn.MultiheadAttention's fast path (batch first): q, k, v and out projections, then attention over E/H per head.
+    query, key, value, embed = args[0], args[1], args[2], args[3]
+    projections = (2 * prod(query[:-1]) + prod(key[:-1]) + prod(value[:-1])) * embed * embed
+    return {"matmul": projections, "attention": 2 * prod(query[:-1]) * key[-2] * embed}
+
+
+@rule("aten::_transformer_encoder_layer_fwd")
+def _fused_encoder_layer(args: Sequence[Any], out: Any) -> Costs:
+    # nn.TransformerEncoderLayer's fast path: attention block (qkv, out projection) and the feed-forward pair.
+    src, embed, ffn_1, ffn_2 = args[0], args[1], args[14], args[16]
+    tokens = prod(src[:-1])
+    linear = tokens * (4 * embed * embed + prod(ffn_1) + prod(ffn_2))
+    return {"matmul": linear, "attention": 2 * tokens * src[-2] * embed}
+
+
+@rule("aten::mkldnn_rnn_layer")
+def _mkldnn_rnn_layer(args: Sequence[Any], out: Any) -> Costs:
+    # One layer and direction of LSTM/GRU on oneDNN: every step multiplies x_t by W_ih and h_(t−1) by W_hh.
+    return {"recurrent": prod(args[0][:-1]) * (prod(args[1]) + prod(args[2]))}
+
+
+# Operations known to multiply nothing by a weight: their MACs are 0 by the convention above. Elementwise
+# operations (torch tags them pointwise) and views are recognised by their tags and schemas instead.
+NO_MACS = frozenset(
+    "aten::" + name
+    for name in (  # noqa: SIM905 - a word list reads best as words
+        # pooling, normalisation, softmax
+        "max_pool1d max_pool2d max_pool3d max_pool1d_with_indices max_pool2d_with_indices max_pool3d_with_indices "
+        "avg_pool1d avg_pool2d avg_pool3d adaptive_avg_pool1d adaptive_avg_pool2d adaptive_avg_pool3d "
+        "_adaptive_avg_pool2d _adaptive_avg_pool3d adaptive_max_pool1d adaptive_max_pool2d adaptive_max_pool3d "
+        "native_batch_norm _native_batch_norm_legit _native_batch_norm_legit_no_training "
+        "_native_batch_norm_legit_functional native_layer_norm native_group_norm _fused_rms_norm "
+        "_softmax _log_softmax _safe_softmax "
+        # reductions and scans
+        "sum mean amax amin max min argmax argmin aminmax std var std_mean var_mean prod norm linalg_vector_norm "
+        "logsumexp cumsum cumprod any all count_nonzero "
+        # memory and layout
+        "cat stack clone copy_ _to_copy _copy_from _copy_from_and_resize contiguous constant_pad_nd "
+        "reflection_pad1d reflection_pad2d reflection_pad3d replication_pad1d replication_pad2d replication_pad3d "
+        "_pad_circular roll flip repeat repeat_interleave index index_select gather scatter scatter_add "
+        "scatter_reduce index_put index_put_ index_add index_copy index_fill masked_scatter masked_select "
+        "embedding _embedding_bag embedding_bag one_hot sort topk kthvalue nonzero unique _unique2 "
+        "unique_consecutive upsample_nearest1d upsample_nearest2d upsample_nearest3d _upsample_nearest_exact1d "
+        "_upsample_nearest_exact2d _upsample_nearest_exact3d upsample_linear1d upsample_bilinear2d "
+        "upsample_bicubic2d upsample_trilinear3d _upsample_bilinear2d_aa _upsample_bicubic2d_aa grid_sampler_2d "
+        "grid_sampler_3d pixel_shuffle pixel_unshuffle channel_shuffle native_channel_shuffle im2col col2im "
+        "tril triu tril_ triu_ diag_embed unsafe_split unsafe_split_with_sizes unsafe_chunk fill_ zero_ "
+        "resize_ set_ _local_scalar_dense equal is_nonzero bucketize searchsorted histc bincount "
+        "native_dropout bernoulli bernoulli_ dropout _masked_softmax lift_fresh lift_fresh_copy "
+        # tensors made from nothing
+        "empty empty_strided empty_like zeros zeros_like ones ones_like full full_like scalar_tensor arange "
+        "linspace logspace rand rand_like randn randn_like randint randint_like randperm normal normal_ "
+        "uniform_ exponential_ log_normal_ cauchy_ geometric_ random_ new_empty new_empty_strided new_zeros "
+        "new_ones new_full eye tensor _assert_async _assert_tensor_metadata _functional_assert_async "
+        "sym_size sym_stride sym_numel sym_storage_offset"
+    ).split()
+)
+
+
+def cost(name: str, args: Sequence[Any], out: Any) -> Costs | None:
+    """MACs by kind of ``name`` (``aten::op``) on these arguments (tensors as shapes); None without a rule."""
+    found = RULES.get(name)
+    if found is None:
+        return {} if name in NO_MACS else None
+    return {kind: macs for kind, macs in found(args, out).items() if macs}

@@ -1,0 +1,179 @@
+"""Importing a user's model and building it: on the meta device where it can be, on the CPU where it must.
+
+``path/to/file.py:NAME`` is imported as ``python path/to/file.py`` would run
+it, with the file's folder first on ``sys.path`` (so its sibling imports
+work), under its own module name (so its ``if __name__ == "__main__"`` block
+does not run). ``package.module:NAME`` is imported from the current directory
+first, as ``python -m`` does.
+
+Building on the meta device allocates no weights. It is tried two ways:
+
+1. inside ``torch.device("meta")``: every tensor the constructor makes is a
+   meta tensor. Fast, but a constructor that reads a value it computed
+   (torchvision's RegNet rounds its widths with ``.tolist()``) fails;
+2. with the constructor's arithmetic on real tensors and each parameter and
+   buffer moved to the meta device as it is registered (torch's global
+   registration hooks), so only the weights are not allocated.
+
+Only when both fail is the model built on the CPU, under a memory bound.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+
+from ..errors import InvalidParameter
+from ..models import PythonReference
+from .engine import MemoryBound, Recorder, recording
+
+
+def first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0] if text else ''}"
+
+
+def import_target(reference: PythonReference) -> Any:
+    """The object ``reference`` names (a module instance, class or factory). Imports, so runs, the user's code."""
+    where = reference.where
+    try:
+        if reference.is_file:
+            if not os.path.isfile(where):
+                raise InvalidParameter("model", reference.text, f"a Python file, but {where} does not exist")
+            folder = os.path.dirname(os.path.abspath(where))
+            if folder not in sys.path:
+                sys.path.insert(0, folder)  # as `python path/to/file.py` does: sibling modules import
+            name = f"cnncalc_model_{os.path.splitext(os.path.basename(where))[0]}_{abs(hash(os.path.abspath(where)))}"
+            spec = importlib.util.spec_from_file_location(name, where)
+            if spec is None or spec.loader is None:
+                raise InvalidParameter("model", reference.text, "an importable Python file")
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[name] = module
+            spec.loader.exec_module(module)
+        else:
+            if os.getcwd() not in sys.path:
+                sys.path.insert(0, os.getcwd())  # as `python -m` does
+            module = importlib.import_module(where)
+    except InvalidParameter:
+        raise
+    except BaseException as error:  # the user's module may raise anything, SystemExit included
+        raise InvalidParameter("model", reference.text, "a module that imports", first_line(error)) from None
+    target: Any = module
+    for part in reference.name:
+        if not hasattr(target, part):
+            raise InvalidParameter(
+                "model", reference.text, f"a name defined in {where}", f"{'.'.join(reference.name)} is not there"
+            )
+        target = getattr(target, part)
+    return target
+
+
+@dataclass
+class Built:
+    model: Any
+    device: str  # where its weights are: "meta" or "cpu"
+    note: str = ""  # how it was built, when not the plain way
+
+
+class BuildFailed(Exception):
+    """The model did not build this way; ``line`` says why."""
+
+    def __init__(self, line: str) -> None:
+        self.line = line
+        super().__init__(line)
+
+
+def build(target: Any, reference: PythonReference, device: str, memory_bound: int) -> Built:
+    """Build (or move) the model for a run on ``device`` ("meta" or "cpu")."""
+    if isinstance(target, nn.Module):
+        if reference.called:
+            raise InvalidParameter(
+                "model", reference.text, f"a class or factory to call, but {reference.name[-1]} is a built model",
+                f"drop the brackets: {reference.where}:{'.'.join(reference.name)}",
+            )  # fmt: skip
+        if device == "meta":
+            return Built(target.to("meta"), "meta")
+        return Built(target.to("cpu"), "cpu")
+    if not callable(target):
+        raise InvalidParameter(
+            "model", reference.text, "an nn.Module instance, class, or function returning one", "name one of those"
+        )
+    if device == "meta":
+        try:
+            return Built(_call(target, reference, _meta_device), "meta")
+        except BuildFailed as failed:
+            reason = failed.line
+        model = _call(target, reference, _meta_weights)  # BuildFailed again: it needs the CPU
+        return Built(model, "meta", f"built with its weights on the meta device but its arithmetic on real tensors: "
+                     f"its constructor reads tensor values ({reason})")  # fmt: skip
+    return Built(_call(target, reference, _on_cpu(memory_bound)), "cpu")
+
+
+def _call(target: Any, reference: PythonReference, way: Any) -> Any:
+    try:
+        with way(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            built = target(*reference.args, **reference.kwargs)
+    except MemoryBound:
+        raise
+    except InvalidParameter:
+        raise
+    except Exception as error:
+        raise BuildFailed(first_line(error)) from None
+    if not isinstance(built, nn.Module):
+        raise InvalidParameter(
+            "model", reference.text, "an nn.Module instance, class, or function returning one",
+            f"{'.'.join(reference.name)}(...) returned {type(built).__name__}",
+        )  # fmt: skip
+    return built
+
+
+@contextmanager
+def _meta_device() -> Iterator[None]:
+    # The recorder (with no call open) only lends its meta shortcuts: weight initialisation on meta tensors is free.
+    with torch.device("meta"), recording(Recorder(), functions=False):
+        yield
+
+
+@contextmanager
+def _meta_weights() -> Iterator[None]:
+    def parameter(module: Any, name: str, value: Any) -> Any:
+        if value is None or isinstance(value, nn.parameter.UninitializedParameter) or value.device.type == "meta":
+            return None
+        return nn.Parameter(value.to("meta"), requires_grad=value.requires_grad)
+
+    def buffer(module: Any, name: str, value: Any) -> Any:
+        if value is None or isinstance(value, nn.parameter.UninitializedBuffer) or value.device.type == "meta":
+            return None
+        return value.to("meta")
+
+    hooks = nn.modules.module
+    handles = [
+        hooks.register_module_parameter_registration_hook(parameter),
+        hooks.register_module_buffer_registration_hook(buffer),
+    ]
+    try:
+        with recording(Recorder(), functions=False):
+            yield
+    finally:
+        for handle in handles:
+            handle.remove()
+
+
+def _on_cpu(memory_bound: int) -> Any:
+    @contextmanager
+    def way() -> Iterator[None]:
+        with recording(Recorder(meta_shortcuts=False, memory_bound=memory_bound), functions=False):
+            yield
+
+    return way

@@ -1,0 +1,316 @@
+"""Tracing a Python model: build it, run it once through the engine, and read the calls as rows.
+
+Where cnncalc has a formula for a module (found through its class hierarchy:
+torchvision's ``Conv3DSimple(nn.Conv3d)`` is a Conv3d), the formula's shape,
+parameters and MACs must equal what torch ran, or cnncalc has a bug (exit 3).
+A subclass that overrides ``forward`` is counted by what it runs.
+
+The run is on the meta device (no weights, no arithmetic) unless the model
+needs tensor values — to build (then only its weights go to the meta device)
+or in its forward (``.item()``, ``nonzero``, ``if x.sum() > 0``): then it is
+built and run on the CPU, under ``CPU_MEMORY_BOUND``, with a note that says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import torch
+
+from ..errors import CnnCalcError, InvalidParameter, LayerMismatch, TorchDisagreement
+from ..layers import ANY_ARGUMENTS, SIGNATURES, Context, Layer, apply
+from ..models import PythonReference
+from ..trace import INTEGER_DTYPES, InputSpec, Trace, TraceRow
+from .costs import KINDS
+from .engine import Call, MemoryBound, NeedsValues, Recorder, run
+from .loading import BuildFailed, build, first_line, import_target
+
+# A CPU build and run may hold this much more resident memory than before it started.
+CPU_MEMORY_BOUND = 4 << 30
+DEVICES = ("auto", "meta", "cpu")
+
+
+class _NeedsCpu(Exception):
+    def __init__(self, line: str) -> None:
+        self.line = line
+        super().__init__(line)
+
+
+def trace_model(
+    reference: PythonReference, inputs: Sequence[InputSpec], batch: int, dtype: str, device: str = "auto"
+) -> Trace:
+    """Trace the model ``reference`` names on ``inputs`` (each without batch)."""
+    if device not in DEVICES:
+        raise InvalidParameter("device", device, "auto, meta or cpu")
+    target = import_target(reference)
+    notes: list[str] = []
+    if device != "cpu":
+        try:
+            built = build(target, reference, "meta", CPU_MEMORY_BOUND)
+        except BuildFailed as failed:
+            if device == "meta":
+                raise InvalidParameter(
+                    "model",
+                    reference.text,
+                    "a model that builds on the meta device",
+                    f"{failed.line}; try --device cpu",
+                ) from None
+            notes.append(f"built and run on the CPU: it does not build on the meta device ({failed.line})")
+        else:
+            if built.note:
+                notes.append(built.note)
+            try:
+                return _trace(built.model, reference, inputs, batch, dtype, "meta", notes)
+            except _NeedsCpu as needs:
+                if device == "meta":
+                    raise InvalidParameter(
+                        "model", reference.text, "a forward pass that runs on the meta device",
+                        f"it needs tensor values ({needs.line}); try --device cpu",
+                    ) from None  # fmt: skip
+                weights = sum(p.numel() * p.element_size() for p in built.model.parameters())
+                if weights > CPU_MEMORY_BOUND:
+                    raise _too_big(reference, f"its weights alone are {weights:,} bytes") from None
+                notes = [f"run on the CPU: its forward needs tensor values ({needs.line})"]
+    try:
+        built = build(target, reference, "cpu", CPU_MEMORY_BOUND)
+    except BuildFailed as failed:
+        raise InvalidParameter("model", reference.text, "a model that builds", failed.line) from None
+    except MemoryBound as bound:
+        raise _too_big(reference, f"building it allocated past that at {bound.what}") from None
+    return _trace(built.model, reference, inputs, batch, dtype, "cpu", notes)
+
+
+def _too_big(reference: PythonReference, why: str) -> InvalidParameter:
+    bound = f"{CPU_MEMORY_BOUND >> 30} GiB"
+    return InvalidParameter(
+        "model", reference.text, f"a model within cnncalc's CPU bound of {bound} when it cannot run on the meta device",
+        why,
+    )  # fmt: skip
+
+
+def _trace(
+    model: Any,
+    reference: PythonReference,
+    inputs: Sequence[InputSpec],
+    batch: int,
+    dtype: str,
+    device: str,
+    notes: list[str],
+) -> Trace:
+    args, kwargs = _make_inputs(inputs, batch, dtype, device)
+    meta = device == "meta"
+    recorder = Recorder(meta_shortcuts=meta, memory_bound=None if meta else CPU_MEMORY_BOUND)
+    try:
+        done = run(model, args, kwargs, recorder, (lambda: torch.device("meta")) if meta else None)
+    except NeedsValues as needs:
+        raise _NeedsCpu(f"{needs.what} reads tensor values") from None
+    except MemoryBound as bound:
+        raise _too_big(reference, f"its forward pass allocated past that at {bound.what}") from None
+    except Exception as error:
+        if meta and _meta_limitation(error):
+            raise _NeedsCpu(first_line(error)) from None
+        _explain(recorder, error, reference, inputs, kwargs)
+        raise  # _explain always raises; this keeps the type checker sure of it
+    if done.root is None:
+        raise InvalidParameter("model", reference.text, "a model whose forward can be hooked (not a scripted one)")
+    rows = [_row(index, call) for index, call in enumerate(_rows_of(done.root), start=1)]
+    unique = {id(p): p for p in model.parameters()}.values()  # shared parameters count once
+    return Trace(
+        rows=tuple(rows),
+        input_shapes=tuple(spec.shape for spec in inputs),
+        dtype=dtype,
+        total_params=sum(p.numel() for p in unique),
+        trainable_params=sum(p.numel() for p in unique if p.requires_grad),
+        inputs=tuple(inputs),
+        python=True,
+        outputs=tuple(named_outputs(done.output)),
+        device=device,
+        notes=tuple(notes),
+        operations=done.operations,
+        measured_param_bytes=sum(p.numel() * p.element_size() for p in unique),
+    )
+
+
+def _make_inputs(
+    inputs: Sequence[InputSpec], batch: int, dtype: str, device: str
+) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """Meta tensors; on the CPU, seeded values: normal floats, zero indices (valid for any embedding), true masks."""
+    generator = torch.Generator().manual_seed(0)
+    args: list[Any] = []
+    kwargs: dict[str, Any] = {}
+    for spec in inputs:
+        kind = getattr(torch, spec.dtype or dtype)
+        shape = (batch, *spec.shape)
+        if device == "meta":
+            tensor = torch.empty(shape, dtype=kind, device="meta")
+        elif kind.is_floating_point:
+            tensor = torch.randn(shape, generator=generator).to(kind)
+        elif kind == torch.bool:
+            tensor = torch.ones(shape, dtype=kind)
+        else:
+            tensor = torch.zeros(shape, dtype=kind)
+        if spec.name:
+            kwargs[spec.name] = tensor
+        else:
+            args.append(tensor)
+    return tuple(args), kwargs
+
+
+def _meta_limitation(error: BaseException) -> bool:
+    """An error from the meta device itself (no values, no kernel), not from the model's shapes."""
+    return isinstance(error, NotImplementedError) or "meta" in str(error).lower()
+
+
+# --- rows ------------------------------------------------------------------------------------------------------------
+
+
+def _rows_of(call: Call) -> Iterator[Call]:
+    """A module call during which no hooked module ran is one row; another gives its children's rows and its own
+    functional calls, in the order they ran."""
+    if call.leaf:
+        yield call
+        return
+    for item in call.items:
+        if item.is_module:
+            yield from _rows_of(item)
+        else:
+            yield item
+
+
+def _row(index: int, call: Call) -> TraceRow:
+    total = Call(None, call.name, None)
+    total.add(call)
+    for item in call.items:  # a one-row module's functional calls (MultiheadAttention's F.linear, …)
+        total.add(item)
+    macs = sum(total.macs.values())
+    by_kind = tuple((kind, total.macs[kind]) for kind in KINDS if kind in total.macs)
+    common: dict[str, Any] = {
+        "input_shape": call.inputs[0] if call.inputs else (),
+        "output_shape": call.outputs[0] if call.outputs else (),
+        "params": call.params,
+        "macs": macs,
+        "receptive_field": None,
+        "jump": None,
+        "input_shapes": call.inputs,
+        "output_shapes": call.outputs,
+        "macs_by_kind": by_kind,
+        "uncounted": tuple(sorted(total.uncounted.items())),
+        "allocated_bytes": call.allocated,
+    }
+    if not call.is_module:
+        owner = call.owner.name if call.owner is not None else ""
+        return TraceRow(index, owner, call.name, call.name, computed=False, type="function", **common)
+    module = call.module
+    kind = type(module).__name__
+    written = f"{kind}({module.extra_repr()})"
+    notes: tuple[str, ...] = ()
+    computed = False
+    layer = layer_of(module)
+    if layer is not None and len(call.inputs) == 1 and call.outputs:
+        notes = _check_formula(call, layer, macs)
+        computed = True
+    return TraceRow(index, call.name, written, kind, computed=computed, notes=notes, type="module", **common)
+
+
+def _check_formula(call: Call, layer: Layer, macs: int) -> tuple[str, ...]:
+    """cnncalc's formula for this module against what torch ran: shape, parameters and MACs must agree."""
+    integer = bool(call.input_dtypes) and call.input_dtypes[0] in INTEGER_DTYPES
+    try:
+        outcome = apply(layer, call.inputs[0], Context(integer_input=integer, first=False, python_model=True))
+    except CnnCalcError as error:
+        raise TorchDisagreement(f"{call.name}'s input", f"refused ({error.describe()})", "accepted") from None
+    if outcome is None:
+        return ()
+    if outcome.shape != call.outputs[0]:
+        raise TorchDisagreement(f"{call.name}'s output", list(outcome.shape), list(call.outputs[0]))
+    if outcome.params != call.params:
+        raise TorchDisagreement(f"{call.name}'s parameters", outcome.params, call.params)
+    if outcome.macs != macs:
+        raise TorchDisagreement(f"{call.name}'s MACs", outcome.macs, macs)
+    return outcome.notes
+
+
+def layer_of(module: Any) -> Layer | None:
+    """A module as cnncalc's Layer, read from its attributes, when cnncalc has a formula for its class or the
+    torch.nn class it derives from (and it keeps that class's forward); else None."""
+    base = next(
+        (
+            cls
+            for cls in type(module).__mro__
+            if cls.__module__.startswith("torch.nn.") and (cls.__name__ in SIGNATURES or cls.__name__ in ANY_ARGUMENTS)
+        ),
+        None,
+    )
+    if base is None or getattr(type(module), "forward", None) is not getattr(base, "forward", None):
+        return None
+    kind = base.__name__
+    if kind in ANY_ARGUMENTS:
+        return Layer(kind, (), {})
+    kwargs: dict[str, Any] = {}
+    for parameter in SIGNATURES[kind]:
+        name = parameter if isinstance(parameter, str) else parameter[0]
+        if name == "bias" and (kind == "LayerNorm" or not isinstance(getattr(module, "bias", False), bool)):
+            kwargs["bias"] = getattr(module, "bias", None) is not None
+        elif hasattr(module, name):
+            kwargs[name] = getattr(module, name)
+    if kind == "LayerNorm":
+        kwargs["normalized_shape"] = tuple(module.normalized_shape)
+    return Layer(kind, (), kwargs)
+
+
+def named_outputs(value: Any, path: str = "") -> Iterator[tuple[str, tuple[int, ...]]]:
+    """Every tensor a model returned, by path: ``output`` alone, ``0``/``1`` in a tuple, ``out``/``aux`` in a dict,
+    ``out.0`` nested."""
+    if isinstance(value, torch.Tensor):
+        yield (path or "output"), tuple(value.shape)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from named_outputs(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, (tuple, list)):
+        fields = getattr(value, "_fields", None)  # a namedtuple names its parts
+        for i, item in enumerate(value):
+            key = fields[i] if fields else str(i)
+            yield from named_outputs(item, f"{path}.{key}" if path else key)
+
+
+# --- when the forward raises ----------------------------------------------------------------------------------------
+
+
+def _explain(
+    recorder: Recorder, error: BaseException, reference: PythonReference, inputs: Sequence[InputSpec], kwargs: Any
+) -> None:
+    """Say in cnncalc's words where the forward broke and why; raises."""
+    open_modules = [call for call in recorder.stack if call.is_module]
+    failed = recorder.failed_call
+    if failed is not None and (not open_modules or failed.owner is open_modules[-1]):
+        owner = failed.owner.name if failed.owner is not None else "the model"
+        raise LayerMismatch(
+            f"{failed.name} in {owner}'s forward", f"inputs it can take (torch: {first_line(error)})", _shapes(failed)
+        ) from None
+    if not open_modules:
+        raise InvalidParameter(
+            "model", reference.text, f"a forward pass that runs on {len(inputs)} input(s)", first_line(error)
+        ) from None
+    call = open_modules[-1]
+    kind = type(call.module).__name__
+    if call.owner is None and isinstance(error, TypeError) and not call.items:
+        raise InvalidParameter(
+            "input", " ".join(spec.written() for spec in inputs), f"the arguments {kind}.forward takes",
+            first_line(error),
+        ) from None  # fmt: skip
+    label = f"{call.name} ({kind})"
+    layer = layer_of(call.module)
+    if layer is not None and len(call.inputs) == 1:
+        integer = bool(call.input_dtypes) and call.input_dtypes[0] in INTEGER_DTYPES
+        try:
+            apply(layer, call.inputs[0], Context(integer_input=integer, first=False, python_model=True))
+        except LayerMismatch as mismatch:
+            raise LayerMismatch(label, mismatch.expected, mismatch.got, mismatch.fix) from None
+        except InvalidParameter:
+            pass
+    raise LayerMismatch(label, f"an input it can take (torch: {first_line(error)})", _shapes(call)) from None
+
+
+def _shapes(call: Call) -> str:
+    return ", ".join("[" + ", ".join(map(str, shape)) + "]" for shape in call.inputs) or "its input"
