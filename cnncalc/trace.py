@@ -209,6 +209,8 @@ def trace_chain(
                 jump=jump,
                 inferred=tuple(outcome.inferred.items()),
                 notes=outcome.notes,
+                input_shapes=(shape,),
+                output_shapes=(outcome.shape,),
             )
         )
         flattened_spatial = layer.kind == "Flatten" and outcome.factors is not None and len(outcome.factors) > 1

@@ -2,14 +2,18 @@
 
 The trace engine sees every aten operation a forward pass runs and hands its
 arguments here with each tensor replaced by its shape. A rule returns the
-MACs by kind (convolution, matrix products, fused attention, recurrent);
+MACs by kind: convolution; linear (a product with a weight, as F.linear); matmul
+(a product of two activations, as QKᵀ and A·V); fused attention kernels; fused
+recurrent kernels;
 the convention is the one torchvision publishes as GFLOPS (one MAC per
 product of an input and a weight or of two activations; bias, normalisation,
 activations, pooling and elementwise work count 0), so totals can be held
 against torchvision's own figures.
 
->>> cost("aten::addmm", [(10,), (4, 20), (20, 10)], (4, 10))
-{'matmul': 800}
+>>> cost("aten::addmm", [(10,), (4, 20), (20, 10)], (4, 10), weights=[2])
+{'linear': 800}
+>>> cost("aten::bmm", [(12, 197, 64), (12, 64, 197)], (12, 197, 197))
+{'matmul': 29805312}
 >>> x, w, out = (1, 3, 8, 8), (16, 3, 3, 3), (1, 16, 6, 6)
 >>> cost("aten::convolution", [x, w, None, [1, 1], [0, 0], [1, 1], False, [0, 0], 1], out)
 {'convolution': 15552}
@@ -24,11 +28,13 @@ from typing import Any
 Shape = tuple[int, ...]
 Costs = dict[str, int]
 Rule = Callable[[Sequence[Any], Any], Costs]
+PRODUCT = "product"  # a rule's kind to be read as "linear" or "matmul" by its operands
 
 # The kinds of work a row's MACs are split into, in the order they are shown.
-KINDS = ("convolution", "matmul", "attention", "recurrent")
+KINDS = ("convolution", "linear", "matmul", "attention", "recurrent")
 
 RULES: dict[str, Rule] = {}
+WEIGHT_ARGUMENTS: dict[str, tuple[int, ...]] = {}  # for products: the operands that make it "linear" if a weight
 
 
 def rule(*names: str) -> Callable[[Rule], Rule]:
@@ -55,25 +61,32 @@ def _mkldnn_convolution(args: Sequence[Any], out: Any) -> Costs:
     return {"convolution": args[0][0] * prod(args[1]) * prod(out[2:])}
 
 
-# Matrix products, by weights (linear layers: F.linear is addmm or mm) or between activations (x @ y, einsum).
+# Matrix products: "linear" when an operand is a weight (F.linear is addmm or mm over the weight's transpose),
+# "matmul" when both are activations (QKᵀ, A·V, einsum). The engine knows which tensors are weights.
 @rule("aten::mm", "aten::bmm", "aten::_int_mm")
 def _mm(args: Sequence[Any], out: Any) -> Costs:
-    return {"matmul": prod(args[0]) * args[1][-1]}
+    return {PRODUCT: prod(args[0]) * args[1][-1]}
 
 
 @rule("aten::addmm", "aten::baddbmm", "aten::addbmm", "aten::_addmm_activation")
 def _addmm(args: Sequence[Any], out: Any) -> Costs:
-    return {"matmul": prod(args[1]) * args[2][-1]}
+    return {PRODUCT: prod(args[1]) * args[2][-1]}
 
 
 @rule("aten::mv", "aten::dot", "aten::vdot")
 def _mv(args: Sequence[Any], out: Any) -> Costs:
-    return {"matmul": prod(args[0])}
+    return {PRODUCT: prod(args[0])}
 
 
 @rule("aten::addmv")
 def _addmv(args: Sequence[Any], out: Any) -> Costs:
-    return {"matmul": prod(args[1])}
+    return {PRODUCT: prod(args[1])}
+
+
+for _name in ("aten::mm", "aten::bmm", "aten::_int_mm", "aten::mv", "aten::dot", "aten::vdot"):
+    WEIGHT_ARGUMENTS[_name] = (0, 1)
+for _name in ("aten::addmm", "aten::baddbmm", "aten::addbmm", "aten::_addmm_activation", "aten::addmv"):
+    WEIGHT_ARGUMENTS[_name] = (1, 2)
 
 
 def attention_macs(query: Shape, key: Shape, value: Shape) -> int:
@@ -97,7 +110,7 @@ def _fused_mha(args: Sequence[Any], out: Any) -> Costs:
     # nn.MultiheadAttention's fast path (batch first): q, k, v and out projections, then attention over E/H per head.
     query, key, value, embed = args[0], args[1], args[2], args[3]
     projections = (2 * prod(query[:-1]) + prod(key[:-1]) + prod(value[:-1])) * embed * embed
-    return {"matmul": projections, "attention": 2 * prod(query[:-1]) * key[-2] * embed}
+    return {"linear": projections, "attention": 2 * prod(query[:-1]) * key[-2] * embed}
 
 
 @rule("aten::_transformer_encoder_layer_fwd")
@@ -106,7 +119,7 @@ def _fused_encoder_layer(args: Sequence[Any], out: Any) -> Costs:
     src, embed, ffn_1, ffn_2 = args[0], args[1], args[14], args[16]
     tokens = prod(src[:-1])
     linear = tokens * (4 * embed * embed + prod(ffn_1) + prod(ffn_2))
-    return {"matmul": linear, "attention": 2 * tokens * src[-2] * embed}
+    return {"linear": linear, "attention": 2 * tokens * src[-2] * embed}
 
 
 @rule("aten::mkldnn_rnn_layer")
@@ -130,7 +143,10 @@ NO_MACS = frozenset(
         # reductions and scans
         "sum mean amax amin max min argmax argmin aminmax std var std_mean var_mean prod norm linalg_vector_norm "
         "logsumexp cumsum cumprod any all count_nonzero "
-        # memory and layout
+        # memory and layout (views torch does not mark as views, and copies of views)
+        "_unsafe_view _reshape_alias _reshape_copy view_copy alias_copy detach_copy expand_copy permute_copy "
+        "t_copy transpose_copy unsqueeze_copy squeeze_copy slice_copy select_copy unbind_copy split_copy "
+        "as_strided_copy diagonal_copy narrow_copy "
         "cat stack clone copy_ _to_copy _copy_from _copy_from_and_resize contiguous constant_pad_nd "
         "reflection_pad1d reflection_pad2d reflection_pad3d replication_pad1d replication_pad2d replication_pad3d "
         "_pad_circular roll flip repeat repeat_interleave index index_select gather scatter scatter_add "
@@ -153,9 +169,13 @@ NO_MACS = frozenset(
 )
 
 
-def cost(name: str, args: Sequence[Any], out: Any) -> Costs | None:
-    """MACs by kind of ``name`` (``aten::op``) on these arguments (tensors as shapes); None without a rule."""
+def cost(name: str, args: Sequence[Any], out: Any, weights: Sequence[int] = ()) -> Costs | None:
+    """MACs by kind of ``name`` (``aten::op``) on these arguments (tensors as shapes); None without a rule.
+
+    ``weights`` are the positions of arguments that are weights: a product with one is "linear", else "matmul".
+    """
     found = RULES.get(name)
     if found is None:
         return {} if name in NO_MACS else None
-    return {kind: macs for kind, macs in found(args, out).items() if macs}
+    product = "linear" if set(weights) & set(WEIGHT_ARGUMENTS.get(name, ())) else "matmul"
+    return {(product if kind == PRODUCT else kind): macs for kind, macs in found(args, out).items() if macs}

@@ -44,9 +44,13 @@ Shape = tuple[int, ...]
 class NeedsValues(Exception):
     """A meta-device run reached an operation whose result depends on tensor values."""
 
-    def __init__(self, what: str) -> None:
-        self.what = what
-        super().__init__(what)
+    def __init__(self, op: str) -> None:
+        self.op = op
+        self.what = _READS.get(op, f"{op}()") + " reads tensor values"
+        super().__init__(self.what)
+
+
+_READS = {"_local_scalar_dense": "a tensor's value (.item(), float(), int() or an if on a tensor)"}
 
 
 class MemoryBound(Exception):
@@ -75,6 +79,8 @@ _NEEDS_VALUES = frozenset(
         "_assert_async",
     ]
 )
+# Copies that keep a weight a weight (a cast, a contiguous copy of its transpose).
+_VIEW_LIKE = frozenset(["aten::_to_copy", "aten::clone", "aten::contiguous", "aten::_unsafe_view", "aten::expand"])
 # Tensors made from their arguments alone: a CPU run checks their size before they are allocated.
 _FACTORIES = frozenset(
     "aten::" + name
@@ -138,6 +144,7 @@ class Operation:
     rule: bool  # priced by costs
     counted: bool  # priced or known to cost nothing
     fresh: bool  # allocates its output (not a view, not in place)
+    view_like: bool  # its output is its input seen another way (a view, or a copy of one: weight.t(), .to())
     needs_values: bool
     factory: bool
 
@@ -197,8 +204,11 @@ def function_name(func: Any) -> str:
     if qualified.startswith(("TensorBase.", "Tensor.", "_TensorBase.")):
         return _OPERATORS.get(name, f"Tensor.{name}")
     module = getattr(func, "__module__", None) or ""
-    if module.startswith("torch.nn.functional"):
+    if module.startswith(("torch.nn.functional", "torch._C._nn")):
         return f"F.{name}"
+    for namespace in ("fft", "linalg", "special"):  # torch.fft.rfft is torch._C._fft.fft_rfft
+        if module == f"torch._C._{namespace}":
+            return f"torch.{namespace}.{name.removeprefix(namespace + '_')}"
     return f"torch.{name}"
 
 
@@ -245,6 +255,8 @@ class Recorder:
         # Tensors an operation allocated, by id; the weak reference tells a live tensor from a reused id.
         self.fresh: dict[int, weakref.ref[torch.Tensor]] = {}
         self.in_hook = False  # the engine's own tensor calls are not the model's
+        # Views and copies of parameters (F.linear multiplies by weight.t()), by id, as `fresh` keeps them.
+        self.weights: dict[int, weakref.ref[torch.Tensor]] = {}
         self.operations: dict[Any, Operation] = {}
         self.count = 0
         self.failed_call: Call | None = None
@@ -272,6 +284,7 @@ class Recorder:
                 rule=rule,
                 counted=counted,
                 fresh=not returns_alias and not func._schema.is_mutable,
+                view_like=func.is_view or name in _VIEW_LIKE,
                 needs_values=name in _NEEDS_VALUES,
                 factory=name in _FACTORIES,
             )
@@ -282,7 +295,7 @@ class Recorder:
         op = self.describe(func)
         on_meta = any(t.device.type == "meta" for t in _tensors_in(args))
         if op.needs_values and on_meta:
-            raise NeedsValues(op.name.removeprefix("aten::"))
+            raise NeedsValues(op.name.removeprefix("aten::"))  # the CPU can run it, the meta device cannot
         if self.memory is not None:
             self.memory.before(op, func, args, kwargs)
         out = NOT_HANDLED
@@ -308,14 +321,25 @@ class Recorder:
         target.operations += 1
         if op.rule:
             first = next(_tensors_in(out), None)
-            priced = costs.cost(op.name, [_shaped(a) for a in args], tuple(first.shape) if first is not None else ())
+            weights = [i for i, a in enumerate(args) if self._is_weight(a)]
+            shaped = [_shaped(a) for a in args]
+            priced = costs.cost(op.name, shaped, tuple(first.shape) if first is not None else (), weights)
             for kind, macs in (priced or {}).items():
                 target.macs[kind] = target.macs.get(kind, 0) + macs
         elif not op.counted:
             target.uncounted[op.name] = target.uncounted.get(op.name, 0) + 1
         if op.fresh:
             for tensor in _tensors_in(out):
-                self._remember(tensor)
+                self._remember(self.fresh, tensor)
+        elif op.view_like and args and self._is_weight(args[0]):
+            for tensor in _tensors_in(out):
+                self._remember(self.weights, tensor)
+
+    def _is_weight(self, value: Any) -> bool:
+        if isinstance(value, torch.nn.Parameter):
+            return True
+        reference = self.weights.get(id(value))
+        return reference is not None and reference() is value
 
     # --- module calls and function calls -----------------------------------------------------------------------------
 
@@ -357,15 +381,15 @@ class Recorder:
         call.allocated = self._allocated(output)
         call.params = sum(p.numel() for p in call.module.parameters())
 
-    def _remember(self, tensor: torch.Tensor) -> None:
+    @staticmethod
+    def _remember(table: dict[int, weakref.ref[torch.Tensor]], tensor: torch.Tensor) -> None:
         key = id(tensor)
-        fresh = self.fresh
 
         def forget(reference: weakref.ref[torch.Tensor]) -> None:
-            if fresh.get(key) is reference:
-                del fresh[key]
+            if table.get(key) is reference:
+                del table[key]
 
-        fresh[key] = weakref.ref(tensor, forget)
+        table[key] = weakref.ref(tensor, forget)
 
     def _allocated(self, output: Any) -> int:
         """Bytes of the tensors in ``output`` that an operation allocated, each counted for one row only."""

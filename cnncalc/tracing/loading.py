@@ -35,7 +35,7 @@ from torch import nn
 
 from ..errors import InvalidParameter
 from ..models import PythonReference
-from .engine import MemoryBound, Recorder, recording
+from .engine import MemoryBound, NeedsValues, Recorder, recording
 
 
 def first_line(error: BaseException) -> str:
@@ -124,10 +124,10 @@ def _call(target: Any, reference: PythonReference, way: Any) -> Any:
         with way(), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             built = target(*reference.args, **reference.kwargs)
-    except MemoryBound:
+    except (MemoryBound, InvalidParameter):
         raise
-    except InvalidParameter:
-        raise
+    except NeedsValues as needs:
+        raise BuildFailed(needs.what) from None
     except Exception as error:
         raise BuildFailed(first_line(error)) from None
     if not isinstance(built, nn.Module):

@@ -70,6 +70,8 @@ _POOLS = frozenset(
 STAND_IN_MAX_ELEMENTS = 1 << 22
 # Pointwise by tag, but shaped by `self` alone (the mask must broadcast to it): left to torch.
 _NOT_BROADCAST = frozenset([aten.masked_fill.Scalar, aten.masked_fill.Tensor])
+# Elementwise, but not tagged so by torch.
+_UNTAGGED_POINTWISE = frozenset(["aten::hardswish"])
 # Arguments that set the result's layout or type (clone's memory_format, to's dtype): left to torch.
 _LAYOUT_ARGUMENTS = frozenset(["memory_format", "dtype", "layout", "device", "pin_memory", "out"])
 _FLOATS = frozenset([torch.float32, torch.float64, torch.float16, torch.bfloat16])
@@ -122,11 +124,6 @@ def elementwise_strides(shape: tuple[int, ...], tensors: list[torch.Tensor]) -> 
     rank = len(shape)
     if rank <= 1:
         return (1,) * rank
-    if len(tensors) == 1:
-        alone = tensors[0]
-        if _dense(alone):
-            return tuple(alone.stride())
-        return tuple(torch.empty_like(alone).stride())
     contiguous = all(t.is_contiguous() for t in tensors)
     channels_last = rank == 4 and all(t.is_contiguous(memory_format=torch.channels_last) for t in tensors)
     if contiguous and not channels_last:
@@ -171,19 +168,6 @@ def _axis_order(shape: tuple[int, ...], strides: list[tuple[int, ...]]) -> list[
     return list(reversed(order))
 
 
-def _dense(t: torch.Tensor) -> bool:
-    """Non-overlapping and dense: some permutation of the axes makes it contiguous."""
-    if t.is_contiguous():
-        return True
-    pairs = sorted((stride, size) for size, stride in zip(t.shape, t.stride(), strict=True) if size != 1)
-    expected = 1
-    for stride, size in pairs:
-        if stride != expected:
-            return False
-        expected *= size
-    return True
-
-
 def _contiguous(*tensors: torch.Tensor | None) -> bool:
     return all(t is None or (_is_meta(t) and t.is_contiguous()) for t in tensors)
 
@@ -226,9 +210,8 @@ class Shortcuts:
         found = self._rules.get(func)
         if found is not None:
             return found(args, kwargs)
-        tags = func.tags
-        if torch.Tag.pointwise in tags and self._elementwise(func):
-            if torch.Tag.inplace in tags:
+        if self._elementwise(func):
+            if torch.Tag.inplace in func.tags:
                 return self._pointwise_in_place(func, args, kwargs)
             if not func._schema.is_mutable and len(func._schema.returns) == 1:
                 return self._pointwise(func, args, kwargs)
@@ -237,11 +220,12 @@ class Shortcuts:
     # --- elementwise -------------------------------------------------------------------------------------------
 
     def _elementwise(self, func: Any) -> bool:
-        """A pointwise operation whose result is shaped and typed by its inputs alone."""
+        """A pointwise operation (or the in-place form of one) shaped and typed by its inputs alone."""
         known = self._plain.get(func)
         if known is None:
             names = {argument.name for argument in func._schema.arguments}
-            known = func not in _NOT_BROADCAST and not names & _LAYOUT_ARGUMENTS
+            pointwise = torch.Tag.pointwise in func.tags or func._schema.name.rstrip("_") in _UNTAGGED_POINTWISE
+            known = pointwise and func not in _NOT_BROADCAST and not names & _LAYOUT_ARGUMENTS
             self._plain[func] = known
         return known
 

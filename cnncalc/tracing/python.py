@@ -104,7 +104,7 @@ def _trace(
     try:
         done = run(model, args, kwargs, recorder, (lambda: torch.device("meta")) if meta else None)
     except NeedsValues as needs:
-        raise _NeedsCpu(f"{needs.what} reads tensor values") from None
+        raise _NeedsCpu(needs.what) from None
     except MemoryBound as bound:
         raise _too_big(reference, f"its forward pass allocated past that at {bound.what}") from None
     except Exception as error:
@@ -185,6 +185,8 @@ def _row(index: int, call: Call) -> TraceRow:
         total.add(item)
     macs = sum(total.macs.values())
     by_kind = tuple((kind, total.macs[kind]) for kind in KINDS if kind in total.macs)
+    if call.is_module and macs and isinstance(call.module, torch.nn.RNNBase):
+        by_kind = (("recurrent", macs),)  # on the meta device its steps are plain products; on oneDNN one kernel
     common: dict[str, Any] = {
         "input_shape": call.inputs[0] if call.inputs else (),
         "output_shape": call.outputs[0] if call.outputs else (),
