@@ -53,15 +53,17 @@ class ExpectationNotMet(CnnCalcError):
 
     exit_code = 1
 
-    def __init__(self, expected: tuple[int, ...], got: tuple[int, ...]) -> None:
+    def __init__(self, expected: tuple[int, ...], got: tuple[int, ...], output: str = "") -> None:
         self.expected = expected
         self.got = got
+        self.output = output  # which of a model's outputs, when it returns several
         super().__init__(self.describe())
 
     def describe(self, option_prefix: str = "") -> str:
         want = "x".join(map(str, self.expected))
         have = "x".join(map(str, self.got))
-        return f"{option_prefix}expect {want} not met: the output is {have}"
+        which = f"output {self.output}" if self.output else "output"
+        return f"{option_prefix}expect {want} not met: the {which} is {have}"
 
 
 class TorchDisagreement(CnnCalcError):

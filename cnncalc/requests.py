@@ -247,12 +247,16 @@ def _trace(o: dict[str, Any]) -> Traced:
 
 def _trace_expect(traced: Traced, expect: Any) -> None:
     """``10`` or ``1x10`` for the (first) output; ``out=21x520x520`` for a named one."""
+    from .errors import ExpectationNotMet
     from .values import check_expectation
 
     trace = traced.trace
     name, equals, wanted = str(expect).partition("=") if isinstance(expect, str) else ("", "", expect)
     shape = trace.output_named(name.strip()) if equals else trace.output_shape
-    check_expectation(wanted if equals else expect, shape, shape[1:], "without batch", "with batch")
+    try:
+        check_expectation(wanted if equals else expect, shape, shape[1:], "without batch", "with batch")
+    except ExpectationNotMet as unmet:
+        raise ExpectationNotMet(unmet.expected, unmet.got, name.strip() if equals else "") from None
 
 
 def _flag(o: dict[str, Any], name: str) -> bool:

@@ -140,11 +140,35 @@ LSTM = _object(
     },
 )
 
+MACS_BY_KIND: dict[str, Any] = {
+    "type": "object",
+    "propertyNames": {"enum": ["convolution", "linear", "matmul", "attention", "recurrent"]},
+    "additionalProperties": NONNEG,
+    "description": "MACs by kind: convolution; linear (a product with a weight); matmul (of two activations: "
+    "QKᵀ, A·V); attention (fused attention kernels); recurrent",
+}
+UNCOUNTED: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": POSITIVE,
+    "description": "aten operations with no MAC rule → how often they ran: their work is not in the MACs",
+}
+SHAPES: dict[str, Any] = {"type": "array", "items": SHAPE}
+
 TRACE = _object(
     "cnncalc trace --json",
     {
         "command": {"const": "trace"},
-        "input_shapes": {"type": "array", "items": SHAPE},
+        "input_shapes": SHAPES,
+        "inputs": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"name": {"type": ["string", "null"]}, "shape": SHAPE, "dtype": STRING},
+                "required": ["name", "shape", "dtype"],
+            },
+            "description": "each input without batch; name is the keyword of forward it is passed by (null: "
+            "positional)",
+        },
         "dtype": STRING,
         "layers": {
             "type": "array",
@@ -152,28 +176,61 @@ TRACE = _object(
                 "type": "object",
                 "properties": {
                     "index": POSITIVE,
+                    "type": {
+                        "enum": ["layer", "module", "function"],
+                        "description": "a chain's layer; a Python model's module call, or a function its owner "
+                        "module's forward ran (name is then the owner's)",
+                    },
                     "name": STRING,
                     "layer": STRING,
                     "kind": STRING,
                     "input_shape": SHAPE,
                     "output_shape": SHAPE,
+                    "input_shapes": SHAPES,
+                    "output_shapes": SHAPES,
                     "params": NONNEG,
                     "macs": NONNEG,
+                    "macs_by_kind": MACS_BY_KIND,
+                    "uncounted": UNCOUNTED,
                     "receptive_field": NULLABLE_SHAPE,
                     "jump": NULLABLE_SHAPE,
                     "computed": BOOL,
                     "verified": VERIFIED,
                 },
-                "required": ["index", "name", "layer", "input_shape", "output_shape", "params", "macs", "verified"],
+                "required": [
+                    "index",
+                    "type",
+                    "name",
+                    "layer",
+                    "input_shape",
+                    "output_shape",
+                    "input_shapes",
+                    "output_shapes",
+                    "params",
+                    "macs",
+                    "macs_by_kind",
+                    "uncounted",
+                    "verified",
+                ],
             },
         },
         "total_params": NONNEG,
         "trainable_params": NONNEG,
         "total_macs": NONNEG,
+        "macs_by_kind": MACS_BY_KIND,
         "macs_convention": STRING,
+        "uncounted": UNCOUNTED,
+        "warnings": {"type": "array", "items": STRING},
         "activation_bytes": NONNEG,
         "param_bytes": NONNEG,
         "output_shape": SHAPE,
+        "outputs": {
+            "type": "object",
+            "additionalProperties": SHAPE,
+            "description": "every tensor the model returned, with batch, by path: output, 0, out, out.1",
+        },
+        "device": {"enum": ["meta", "cpu", None], "description": "where torch ran a Python model (null: a chain)"},
+        "notes": {"type": "array", "items": STRING},
         "verified": VERIFIED,
     },
 )

@@ -1,6 +1,7 @@
 """Shared test settings and helpers: hypothesis runs derandomized, so a CI
 failure replays; CLI runs use a fixed width and no colour."""
 
+import importlib.util
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -61,3 +62,7 @@ def one_torch_thread() -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(before)
+
+
+# torchvision lives in its own venv (make check-torchvision); elsewhere its test file is not even collected.
+collect_ignore = [] if importlib.util.find_spec("torchvision") else ["test_torchvision.py"]

@@ -3,6 +3,7 @@
 
 import io
 import json
+from pathlib import Path
 
 import jsonschema
 import pytest
@@ -10,6 +11,8 @@ from conftest import Run, run_in_subprocess
 
 from cnncalc.batch import run_batch
 from cnncalc.schema import SCHEMAS
+
+CASES = Path(__file__).parent / "models" / "cases.py"
 
 EXAMPLES = [
     ("conv", ("--w", "7", "--f", "3", "--s", "2")),
@@ -24,6 +27,10 @@ EXAMPLES = [
     ("lstm", ("--hidden", "8", "--input", "4", "--cell", "gru", "--layers", "2", "--bidirectional")),
     ("lstm", ("--hidden", "8", "--input", "4", "--proj", "3", "--no-verify")),
     ("trace", ("--input", "3x16x16", "Conv2d(3, 8, 3) -> ReLU() -> Flatten() -> Linear(_, 10)")),
+    ("trace", ("--input", "3x8x8", f"{CASES}:DictHead")),  # nested outputs, functional rows
+    ("trace", ("--input", "7:int64", "--input", "mask=7:bool", f"{CASES}:Tagger")),  # typed keyword inputs
+    ("trace", ("--input", "8", f"{CASES}:DataDependent")),  # run on the CPU, with a note
+    ("trace", ("--input", "16", f"{CASES}:Spectral")),  # an operation without a MAC rule, warned of
 ]
 
 
@@ -50,6 +57,7 @@ def test_batch_lines_match_their_schemas() -> None:
         '{"cmd": "lstm", "hidden": 4, "input": 2, "verify": false}',
         '{"cmd": "conv", "w": 7, "f": 9}',
         "oops",
+        json.dumps({"cmd": "trace", "model": f"{CASES}:Tagger", "input": ["7:int64", "mask=7:bool"]}),
     ]
     run_batch(lines, out)
     results = [json.loads(line) for line in out.getvalue().splitlines()]

@@ -82,7 +82,7 @@ def trace_model(
 
 
 def _too_big(reference: PythonReference, why: str) -> InvalidParameter:
-    bound = f"{CPU_MEMORY_BOUND >> 30} GiB"
+    bound = f"{CPU_MEMORY_BOUND >> 30} GiB" if CPU_MEMORY_BOUND % (1 << 30) == 0 else f"{CPU_MEMORY_BOUND:,} bytes"
     return InvalidParameter(
         "model", reference.text, f"a model within cnncalc's CPU bound of {bound} when it cannot run on the meta device",
         why,

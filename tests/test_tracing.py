@@ -1,0 +1,276 @@
+"""The trace engine on small models, each showing one thing real models do (tests/models/cases.py), through the
+command line as a user meets it: subclassed layers, functional work in forward, nested outputs, models that need
+values to build or to run, typed keyword inputs, references with arguments and sibling imports, what cnncalc
+cannot price, and torch's fused kernels."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import Run
+
+from cnncalc.confirm import import_torch
+from cnncalc.tracing import engine, python
+
+pytestmark = pytest.mark.torch
+
+torch = import_torch()
+nn = torch.nn
+MODELS = Path(__file__).parent / "models"
+CASES = MODELS / "cases.py"
+
+
+def trace_json(cnncalc: Run, *args: str) -> dict[str, Any]:
+    code, out, err = cnncalc("trace", *args, "--json")
+    assert (code, err) == (0, ""), err
+    data: dict[str, Any] = json.loads(out)
+    return data
+
+
+def rows(data: dict[str, Any], *fields: str) -> list[tuple[Any, ...]]:
+    return [tuple(row[field] for field in fields) for row in data["layers"]]
+
+
+def test_subclasses(cnncalc: Run) -> None:
+    """A subclass that keeps Conv2d's forward has Conv2d's formula; one that overrides it is counted by what it runs."""
+    data = trace_json(cnncalc, "--input", "3x8x8", f"{CASES}:Subclassed")
+    assert rows(data, "name", "kind", "computed", "macs") == [
+        ("conv", "MyConv", True, 6 * 6 * 8 * (3 * 9)),
+        ("scaled", "ScaledConv", False, 6 * 6 * 8 * (8 * 9)),  # its own forward: conv then * 2, the conv's MACs
+    ]
+
+
+def test_functional_work_is_rows_with_shapes(cnncalc: Run) -> None:
+    data = trace_json(cnncalc, "--input", "3x8x8", f"{CASES}:Functional")
+    assert rows(data, "type", "name", "layer", "input_shapes", "output_shapes", "params", "macs") == [
+        ("module", "conv", "Conv2d(3, 4, kernel_size=(1, 1), stride=(1, 1))", [[1, 3, 8, 8]], [[1, 4, 8, 8]], 16, 768),
+        ("function", "Functional", "F.interpolate", [[1, 4, 8, 8]], [[1, 4, 16, 16]], 0, 0),
+        ("function", "Functional", "torch.cat", [[1, 4, 16, 16], [1, 4, 16, 16]], [[1, 8, 16, 16]], 0, 0),
+        ("function", "Functional", "Tensor.flatten", [[1, 8, 16, 16]], [[1, 8, 256]], 0, 0),
+        ("function", "Functional", "Tensor.transpose", [[1, 8, 256]], [[1, 256, 8]], 0, 0),
+        ("function", "Functional", "@", [[1, 256, 8], [8, 5]], [[1, 256, 5]], 40, 256 * 8 * 5),  # x @ self.w
+        ("function", "Functional", "+", [[1, 256, 5], [1, 256, 5]], [[1, 256, 5]], 0, 0),
+    ]
+    assert data["layers"][5]["macs_by_kind"] == {"linear": 256 * 8 * 5}  # self.w is a weight
+    assert data["total_params"] == 16 + 40
+
+
+def test_reference_with_literal_arguments(cnncalc: Run) -> None:
+    data = trace_json(cnncalc, "--input", "3x8x8", f"{CASES}:Functional(features=7)")
+    assert data["outputs"] == {"output": [1, 256, 7]}
+    code, _, err = cnncalc("trace", "--input", "3x8x8", f"{CASES}:Functional(features=__import__('os'))")
+    assert code == 2
+    assert err == (
+        f"cnncalc: error: model got {CASES}:Functional(features=__import__('os')), expected literal arguments only "
+        "(numbers, strings, True/False/None, tuples): nothing in a chain is evaluated\n"
+    )
+
+
+def test_nested_outputs_by_path(cnncalc: Run) -> None:
+    data = trace_json(cnncalc, "--input", "3x8x8", f"{CASES}:DictHead")
+    assert data["outputs"] == {"out": [1, 21, 16, 16], "extra.0": [1, 6, 8, 8], "extra.1.pooled": [1, 6]}
+    assert data["output_shape"] == [1, 21, 16, 16]
+    assert cnncalc("trace", "--input", "3x8x8", f"{CASES}:DictHead", "--expect", "extra.1.pooled=6", "-q")[0] == 0
+
+
+def test_a_constructor_that_reads_values_keeps_its_weights_on_meta(cnncalc: Run) -> None:
+    data = trace_json(cnncalc, "--input", "3x8x8", f"{CASES}:ReadsValues")
+    assert data["device"] == "meta"
+    assert data["notes"] == [
+        "built with its weights on the meta device but its arithmetic on real tensors: its constructor reads "
+        "tensor values (NotImplementedError: Cannot copy out of meta tensor; no data!)"
+    ]
+    assert [row["output_shape"][1] for row in data["layers"] if row["kind"] == "Conv2d"] == [8, 16, 24]
+
+
+def test_a_constructor_that_reads_its_weights_builds_on_the_cpu(cnncalc: Run) -> None:
+    data = trace_json(cnncalc, "--input", "4", f"{CASES}:ReadsWeights")
+    assert data["device"] == "cpu"
+    assert data["notes"] == [
+        "built and run on the CPU: it does not build on the meta device (a tensor's value (.item(), float(), "
+        "int() or an if on a tensor) reads tensor values)"
+    ]
+    code, _, err = cnncalc("trace", "--input", "4", f"{CASES}:ReadsWeights", "--device", "meta")
+    assert code == 2
+    assert err.startswith(f"cnncalc: error: model got {CASES}:ReadsWeights, expected a model that builds on the meta")
+    assert err.endswith("; try --device cpu\n")
+
+
+def test_a_forward_that_reads_values_runs_on_the_cpu(cnncalc: Run) -> None:
+    data = trace_json(cnncalc, "--input", "8", f"{CASES}:DataDependent")
+    assert data["device"] == "cpu"
+    assert data["notes"] == [
+        "run on the CPU: its forward needs tensor values (a tensor's value (.item(), float(), int() or an if on "
+        "a tensor) reads tensor values)"
+    ]
+    assert data["outputs"] == {"output": [1, 4]}
+    assert [row["layer"] for row in data["layers"] if row["type"] == "function"][:3] == [
+        "Tensor.abs",
+        "Tensor.max",
+        "Tensor.item",
+    ]
+    code, out, err = cnncalc("trace", "--input", "8", f"{CASES}:DataDependent", "--device", "meta")
+    assert (code, out) == (2, "")
+    assert err == (
+        f"cnncalc: error: model got {CASES}:DataDependent, expected a forward pass that runs on the meta device: "
+        "it needs tensor values (a tensor's value (.item(), float(), int() or an if on a tensor) reads tensor "
+        "values); try --device cpu\n"
+    )
+    assert trace_json(cnncalc, "--input", "8", f"{CASES}:DataDependent", "--device", "cpu")["notes"] == []
+
+
+def test_the_cpu_run_is_bounded(cnncalc: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(python, "CPU_MEMORY_BOUND", 1 << 20)
+    code, out, err = cnncalc("trace", "--input", "8", "--batch", "100000", f"{CASES}:DataDependent")
+    assert (code, out) == (2, "")
+    assert err.startswith(
+        f"cnncalc: error: model got {CASES}:DataDependent, expected a model within cnncalc's CPU bound of "
+        "1,048,576 bytes when it cannot run on the meta device: its forward pass allocated past that at aten::"
+    )
+
+
+def test_typed_keyword_inputs(cnncalc: Run) -> None:
+    data = trace_json(cnncalc, "--input", "7:int64", "--input", "mask=7:bool", f"{CASES}:Tagger")
+    assert data["inputs"] == [
+        {"name": None, "shape": [7], "dtype": "int64"},
+        {"name": "mask", "shape": [7], "dtype": "bool"},
+    ]
+    assert data["outputs"] == {"output": [1, 7, 5]}
+    lstm = next(row for row in data["layers"] if row["kind"] == "LSTM")
+    assert lstm["computed"] and lstm["macs"] == 7 * 4 * 32 * (16 + 32)
+    assert lstm["macs_by_kind"] == {"recurrent": lstm["macs"]}
+    code, out, err = cnncalc("trace", "--input", "7", "--input", "mask=7:bool", f"{CASES}:Tagger")
+    assert (code, out) == (2, "")
+    assert err == (
+        "cnncalc: error: embed (Embedding) expects integer indices (torch: Expected tensor for argument #1 'indices' "
+        "to have scalar type Long) but receives a float tensor: give the model integer indices, like --input 35:int64\n"
+    )
+    code, _, err = cnncalc("trace", "--input", "7:int64", "--input", "masks=7:bool", f"{CASES}:Tagger")
+    assert code == 2
+    assert err.startswith(
+        "cnncalc: error: --input got 7:int64 masks=7:bool, expected the arguments Tagger.forward takes: TypeError: "
+    )
+
+
+def test_a_chain_embedding_first_is_told_about_the_dtype(cnncalc: Run) -> None:
+    code, _, err = cnncalc("trace", "--input", "7", "Embedding(10, 4)", "--dtype", "float32", "--no-verify")
+    assert code == 2
+    assert err.endswith(": give it integer indices: --dtype int64\n")
+    code, _, err = cnncalc("trace", "--input", "7", "Identity() -> Embedding(10, 4)", "--no-verify")
+    assert err.endswith(": put Embedding first, with --dtype int64\n")
+
+
+def test_sibling_imports_and_module_references(cnncalc: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    """path/file.py:NAME imports as `python path/file.py` would; package.module:NAME from the current directory."""
+    assert trace_json(cnncalc, "--input", "3x8x8", f"{MODELS}/sibling/net.py:Net")["outputs"] == {
+        "output": [1, 8, 6, 6]
+    }
+    monkeypatch.chdir(MODELS.parent)
+    data = trace_json(cnncalc, "--input", "3x8x8", "models.cases:Subclassed")
+    assert data["outputs"] == {"output": [1, 8, 6, 6]}
+
+
+def test_what_cannot_be_priced_is_named(cnncalc: Run) -> None:
+    data = trace_json(cnncalc, "--input", "16", f"{CASES}:Spectral")
+    assert data["uncounted"] == {"aten::_fft_r2c": 1}
+    assert data["warnings"] == ["no MAC rule for aten._fft_r2c (1 call, in #1): its work is not in the MACs total"]
+    assert data["layers"][0]["layer"] == "torch.fft.rfft"
+    code, out, _ = cnncalc("trace", "--input", "16", f"{CASES}:Spectral")
+    assert code == 0
+    assert "warning" in out and "aten._fft_r2c" in out
+
+
+@pytest.mark.parametrize(
+    ("reference", "line"),
+    [
+        ("nowhere.py:Net", "model got nowhere.py:Net, expected a Python file, but nowhere.py does not exist"),
+        (f"{CASES}:Missing", f"model got {CASES}:Missing, expected a name defined in {CASES}: Missing is not there"),
+        ("no_such_module_xyz:Net", "model got no_such_module_xyz:Net, expected a module that imports: "
+         "ModuleNotFoundError: No module named 'no_such_module_xyz'"),
+        (f"{CASES}:huge(3)", f"model got {CASES}:huge(3), expected a model that builds: TypeError: "
+         "huge() takes 0 positional arguments but 1 was given"),
+        (f"{CASES}:Functional(", f"model got {CASES}:Functional(, expected a call with literal arguments, like "
+         "resnet50(num_classes=10): check the brackets"),
+    ],
+)  # fmt: skip
+def test_bad_references_are_one_line(cnncalc: Run, reference: str, line: str) -> None:
+    code, out, err = cnncalc("trace", "--input", "3x8x8", reference)
+    assert (code, out) == (2, "")
+    assert err == f"cnncalc: error: {line}\n"
+
+
+def test_fused_kernels_count_as_their_unfused_paths() -> None:
+    """In eval mode without gradients on the CPU, torch runs MultiheadAttention and TransformerEncoderLayer as one
+    fused kernel each (the trace's function mode turns that path off; code may still call them): the same MACs."""
+
+    def count(module: Any, x: Any, functions: bool) -> tuple[int, set[str]]:
+        recorder = engine.Recorder(meta_shortcuts=False)
+        root = engine.Call(None, "", None)
+        recorder.stack = [root]
+        with torch.no_grad(), engine.recording(recorder, functions=functions):
+            module(x) if not isinstance(module, nn.MultiheadAttention) else module(x, x, x, need_weights=False)
+        for item in root.items:  # the function mode's calls, each holding its own work
+            root.add(item)
+        return sum(root.macs.values()), {op.name for op in recorder.operations.values()}
+
+    x = torch.randn(2, 10, 16)
+    for module, fused in (
+        (nn.MultiheadAttention(16, 4, batch_first=True), "aten::_native_multi_head_attention"),
+        (nn.TransformerEncoderLayer(16, 4, 32, batch_first=True), "aten::_transformer_encoder_layer_fwd"),
+    ):
+        module.eval()
+        macs, ops = count(module, x, functions=False)
+        assert fused in ops
+        unfused, ops = count(module, x, functions=True)
+        assert fused not in ops
+        assert macs == unfused
+    attention = 2 * 10 * 10 * 16 * 2  # batch 2: QKᵀ and A·V over the full width
+    assert count(nn.MultiheadAttention(16, 4, batch_first=True).eval(), x, False)[0] == 2 * 10 * 16 * 16 * 4 + attention
+
+
+def test_scaled_dot_product_attention_on_the_cpu() -> None:
+    """On the CPU, F.scaled_dot_product_attention is one fused kernel (or, where that kernel cannot take the shapes,
+    the math path's bmm): priced as QKᵀ and A·V either way."""
+    for value_width, kind in ((8, "attention"), (6, "matmul")):
+        recorder = engine.Recorder(meta_shortcuts=False)
+        recorder.stack = [engine.Call(None, "", None)]
+        q, k, v = torch.randn(2, 4, 10, 8), torch.randn(2, 4, 12, 8), torch.randn(2, 4, 12, value_width)
+        with torch.no_grad(), engine.recording(recorder, functions=False):
+            torch.nn.functional.scaled_dot_product_attention(q, k, v)
+        assert recorder.stack[0].macs == {kind: 2 * 4 * 10 * 12 * (8 + value_width)}
+
+
+def test_the_model_is_left_as_it_was() -> None:
+    """Evaluation mode for the run, the training flags put back after it."""
+    model = nn.Sequential(nn.Linear(4, 4), nn.Dropout(), nn.BatchNorm1d(4)).train()
+    model[1].eval()
+    before = [m.training for m in model.modules()]
+    engine.run(model, (torch.zeros(2, 4),), {}, engine.Recorder(meta_shortcuts=False))
+    assert [m.training for m in model.modules()] == before
+
+
+def test_batch_traces_python_models() -> None:
+    """A batch line takes the same options: several typed inputs, the device, an expectation on a named output."""
+    import io
+
+    from cnncalc.batch import run_batch
+
+    lines = [
+        {"cmd": "trace", "model": f"{CASES}:Tagger", "input": ["7:int64", "mask=7:bool"], "expect": "7x5"},
+        {"cmd": "trace", "model": f"{CASES}:DictHead", "input": "3x8x8", "expect": "extra.1.pooled=7"},
+        {"cmd": "trace", "model": f"{CASES}:DataDependent", "input": [8], "device": "meta"},
+        {"cmd": "trace", "model": f"{CASES}:DataDependent", "input": [8], "device": "cpu"},
+    ]
+    out = io.StringIO()
+    code = run_batch([json.dumps(line) for line in lines], out)
+    answers = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert code == 2
+    assert answers[0]["expect"] == {"wanted": "7x5", "met": True}
+    assert answers[0]["inputs"][1] == {"name": "mask", "shape": [7], "dtype": "bool"}
+    assert answers[1]["expect"]["met"] is False
+    assert answers[1]["expect"]["message"] == "expect 7 not met: the output extra.1.pooled is 1x6"
+    assert answers[2]["param"] == "model" and "try --device cpu" in answers[2]["error"]
+    assert answers[3]["device"] == "cpu" and answers[3]["outputs"] == {"output": [1, 4]}
