@@ -4,8 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.bench-installed
+# torchvision, for make check-torchvision and make bench only: its own venv, never make test's.
+TV_VENV := .venv-torchvision
+TV_STAMP := $(TV_VENV)/.installed
+TV_CONSTRAINTS := constraints-torchvision-$(shell uname -m).txt
 
-.PHONY: install test lint bench demo clean
+.PHONY: install test lint bench demo clean check-torchvision
 
 install: $(STAMP)
 
@@ -26,7 +30,16 @@ $(BENCH_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt --config-settings editable_mode=compat -e '.[dev,bench]'
 	touch $(BENCH_STAMP)
 
-bench: $(BENCH_STAMP)
+$(TV_STAMP): pyproject.toml $(TV_CONSTRAINTS)
+	test -x $(TV_VENV)/bin/python || $(PYTHON) -m venv $(TV_VENV)
+	$(TV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -c $(TV_CONSTRAINTS) --config-settings editable_mode=compat -e '.[dev,bench]' torchvision
+	touch $(TV_STAMP)
+
+# Every torchvision classification, video and segmentation model against its published figures.
+check-torchvision: $(TV_STAMP)
+	$(TV_VENV)/bin/python -m pytest -q -m torchvision tests/test_torchvision.py
+
+bench: $(BENCH_STAMP) $(TV_STAMP)
 	$(BIN)/python -m compileall -q cnncalc
 	$(BIN)/python bench/run.py
 
@@ -34,4 +47,4 @@ demo: $(STAMP)
 	$(BIN)/cnncalc conv --w 7 --f 3 --s 2
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(TV_VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

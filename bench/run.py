@@ -19,15 +19,47 @@ CNNCALC = str(BIN / "cnncalc")
 PY = sys.executable
 RUNS = int(os.environ.get("BENCH_RUNS", "15"))
 HEAVY_RUNS = int(os.environ.get("BENCH_HEAVY_RUNS", "5"))
+ONLY = os.environ.get("BENCH_ONLY", "")  # run only the rows whose name holds this
 ROOT = Path(__file__).resolve().parent.parent
-RESNET = str(ROOT / "tests" / "models" / "resnet50.py")
-TORCHINFO = (
-    "import sys, importlib.util\n"
-    f"spec = importlib.util.spec_from_file_location('resnet50', {RESNET!r})\n"
-    "module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module)\n"
-    "import torchinfo\n"
-    "torchinfo.summary(module.resnet50(), input_size=(1, 3, 224, 224))\n"
-)
+MODELS = ROOT / "tests" / "models"
+RESNET = str(MODELS / "resnet50.py")
+CASES = str(MODELS / "cases.py")
+# torchvision runs in its own venv (make bench builds it): both sides of its rows run there.
+TV_BIN = ROOT / ".venv-torchvision" / "bin"
+# One thread on both sides of the trace rows: steadier figures, and no side gains from the second core.
+ONE_THREAD = {**os.environ, "OMP_NUM_THREADS": "1"}
+
+
+def load_model(path: str, factory: str) -> str:
+    return (
+        "import importlib.util, torch\n"
+        f"spec = importlib.util.spec_from_file_location('model', {path!r})\n"
+        "module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module)\n"
+        f"model = module.{factory}()\n"
+    )
+
+
+TORCHINFO = load_model(RESNET, "resnet50") + "import torchinfo\ntorchinfo.summary(model, input_size=(1, 3, 224, 224))\n"
+
+
+def hooked_forward(path: str, factory: str, shape: tuple[int, ...], dtype: str) -> str:
+    """What a user would write without cnncalc: build the model on the CPU, one forward with a hook on every module."""
+    return load_model(path, factory) + (
+        "shapes = []\n"
+        "for m in model.modules():\n"
+        "    m.register_forward_hook(lambda m, i, o: shapes.append(getattr(o, 'shape', None)))\n"
+        "model.eval()\n"
+        "with torch.no_grad():\n"
+        f"    model(torch.zeros({(1, *shape)!r}, dtype=torch.{dtype}))\n"
+    )
+
+
+def torchinfo_summary(name: str) -> str:
+    return (
+        "import torch, torchvision, torchinfo\n"
+        f"torchinfo.summary(torchvision.models.{name}(), input_size=(1, 3, 224, 224))\n"
+    )
+
 
 PAIRS = [
     (
@@ -45,7 +77,7 @@ PAIRS = [
 ]
 
 
-# (name, ours, reference, wall-time target, peak-memory target or None)
+# (name, ours, reference, wall-time target, peak-memory target or None), each side with one thread
 HEAVY = [
     (
         "trace ResNet-50 vs torchinfo.summary",
@@ -54,13 +86,40 @@ HEAVY = [
         0.6,
         0.5,
     ),
+    *[
+        (
+            f"trace {label} vs CPU build + hooked forward",
+            [CNNCALC, "trace", "--input", spec, f"{path}:{factory}", "--json"],
+            [PY, "-c", hooked_forward(path, factory, shape, dtype)],
+            1.0,
+            None,
+        )
+        for label, path, factory, spec, shape, dtype in (
+            ("ResNet-50", RESNET, "resnet50", "3x224x224", (3, 224, 224), "float32"),
+            ("TransformerEncoder LM", CASES, "TransformerModel", "35:int64", (35,), "int64"),
+            ("Embedding→LSTM LM", CASES, "LanguageModel", "35:int64", (35,), "int64"),
+        )
+    ],
+    *[
+        (
+            f"torchvision {name} vs torchinfo.summary",
+            [str(TV_BIN / "cnncalc"), "trace", "--input", "3x224x224", f"torchvision.models:{name}", "--json"],
+            [str(TV_BIN / "python"), "-c", torchinfo_summary(name)],
+            0.8,
+            0.8,
+        )
+        for name in ("resnet50", "vgg16", "vit_b_16")
+    ],
 ]
+# The meta device's promise: 40 × Linear(16384, 16384), 1.07·10¹⁰ parameters, traced in seconds under 1 GiB.
+HUGE = [CNNCALC, "trace", "--input", "16384", f"{CASES}:huge", "--json"]
+HUGE_TARGETS = (10.0, 1024)  # seconds, MiB
 
 
-def run(command: list[str]) -> tuple[float, int]:
+def run(command: list[str], env: dict[str, str] | None = None) -> tuple[float, int]:
     """Wall seconds and peak resident memory (KiB) of one whole process."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)
@@ -69,12 +128,14 @@ def run(command: list[str]) -> tuple[float, int]:
     return elapsed, usage.ru_maxrss
 
 
-def compare(ours: list[str], reference: list[str], runs: int) -> tuple[float, float, int, int]:
-    run(ours), run(reference)  # warm the file cache
+def compare(
+    ours: list[str], reference: list[str], runs: int, env: dict[str, str] | None = None
+) -> tuple[float, float, int, int]:
+    run(ours, env), run(reference, env)  # warm the file cache
     mine, theirs = [], []
     for _ in range(runs):
-        mine.append(run(ours))
-        theirs.append(run(reference))
+        mine.append(run(ours, env))
+        theirs.append(run(reference, env))
     return (
         statistics.median(t for t, _ in mine),
         statistics.median(t for t, _ in theirs),
@@ -133,13 +194,28 @@ def main() -> int:
     ok = True
     print(f"{'benchmark':44} {'cnncalc':>12} {'reference':>12} {'ratio':>6}  target")
     for name, ours, reference, target in PAIRS:
+        if ONLY not in name:
+            continue
         mine, theirs, _, _ = compare(ours, reference, RUNS)
         ok &= report(name, mine * 1000, theirs * 1000, "ms", target)
     for name, ours, reference, time_target, memory_target in HEAVY:
-        mine, theirs, mine_kb, theirs_kb = compare(ours, reference, HEAVY_RUNS)
+        if ONLY not in name:
+            continue
+        mine, theirs, mine_kb, theirs_kb = compare(ours, reference, HEAVY_RUNS, ONE_THREAD)
         ok &= report(f"{name}, wall", mine * 1000, theirs * 1000, "ms", time_target)
-        ok &= report(f"{name}, peak RSS", mine_kb / 1024, theirs_kb / 1024, "MiB", memory_target)
+        if memory_target is not None:
+            ok &= report(f"{name}, peak RSS", mine_kb / 1024, theirs_kb / 1024, "MiB", memory_target)
+    if ONLY in "trace 40 × Linear":
+        seconds, kib = min(run(HUGE, ONE_THREAD) for _ in range(3))
+        met = seconds <= HUGE_TARGETS[0] and kib / 1024 <= HUGE_TARGETS[1]
+        ok &= met
+        print(
+            f"{'trace 40 × Linear(16384, 16384)':44} {seconds:9.1f}s   {kib / 1024:9.0f}MiB peak"
+            f"  ≤{HUGE_TARGETS[0]:.0f} s, ≤{HUGE_TARGETS[1]} MiB {'ok' if met else 'MISSED'}"
+        )
     for name, (small, large), confirmed, target in THROUGHPUT:
+        if ONLY not in name:
+            continue
         whole, steady = throughput(small, large, confirmed)
         met = steady >= target
         ok &= met

@@ -6,9 +6,12 @@ import json
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from conftest import Run, run_in_subprocess
+
+MODELS = Path(__file__).parent / "models"
 
 
 def test_seed_example_golden_table(cnncalc: Run, golden: Callable[[str], str]) -> None:
@@ -150,8 +153,30 @@ def test_paths_without_confirmation_never_import_torch(args: tuple[str, ...]) ->
 
 
 def test_verified_path_does_import_torch_and_stays_quiet() -> None:
-    done = run_in_subprocess("conv", "--w", "7", "--f", "3", code="print('torch' in sys.modules, file=sys.stderr)\n")
-    assert done.stderr == "True\n"  # no torch or numpy warning before it
+    """torch confirmed the answer and said nothing on stderr: no torch or numpy warning. The process then ends
+    without the interpreter's teardown: the output is whole and the exit code kept."""
+    command = [sys.executable, "-m", "cnncalc", "conv", "--w", "7", "--f", "3", "--json"]
+    done = subprocess.run(command, capture_output=True, text=True)
+    assert (done.returncode, done.stderr) == (0, "")
+    data = json.loads(done.stdout)
+    assert data["verified"] is True
+    assert data["torch"] == {"layer": "torch.nn.Conv2d(1, 1, kernel_size=3)", "output_shape": [1, 5, 5], "params": 10}
+
+
+@pytest.mark.parametrize(("expect", "code"), [("5x5", 0), ("4x4", 1), ("nonsense", 2)])
+def test_the_quick_exit_keeps_exit_codes_and_output(expect: str, code: int) -> None:
+    command = [sys.executable, "-m", "cnncalc", "conv", "--w", "7", "--f", "3", "--json", "--expect", expect]
+    done = subprocess.run(command, capture_output=True, text=True)
+    assert done.returncode == code
+    assert json.loads(done.stdout)["output_shape"] == [1, 5, 5]
+    assert done.stderr.count("\n") == (0 if code == 0 else 1)
+
+
+def test_a_closed_pipe_is_no_traceback() -> None:
+    shell = f"{sys.executable} -m cnncalc trace --input 3x224x224 {MODELS}/vgg16.py:vgg16 | head -1"
+    done = subprocess.run(["bash", "-o", "pipefail", "-c", shell], capture_output=True, text=True)
+    assert done.stdout.startswith("cnncalc trace: 40 rows")
+    assert "Traceback" not in done.stderr
 
 
 def test_usage_errors_are_one_line_too() -> None:

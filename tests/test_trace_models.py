@@ -8,11 +8,14 @@ attention written out by hand: QKᵀ and A·V are 2·B·heads·L²·d_head per l
 from __future__ import annotations
 
 import json
+import resource
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Run, run_in_subprocess
+from conftest import Run
 
 from cnncalc.confirm import import_torch
 
@@ -139,29 +142,33 @@ def test_a_dict_output_is_the_output(cnncalc: Run) -> None:
     )
 
 
+def cnncalc_process(*args: str, python_flags: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
+    """``python -m cnncalc ARGS`` as its own process (it ends without the interpreter's teardown)."""
+    command = [sys.executable, *python_flags, "-m", "cnncalc", *args]
+    return subprocess.run(command, capture_output=True, text=True, check=False)
+
+
 def test_pure_torch_models_trace_without_dynamo_or_sympy() -> None:
     """The meta device's slow-starting kernels (torch._dynamo, sympy: ~1.2 s) are never reached by the common
     operations of a CNN, a Transformer and an LSTM language model."""
-    check = "import sys; print(status, 'torch._dynamo' in sys.modules, 'sympy' in sys.modules, file=sys.stderr)\n"
     for args in (
         ("--input", "3x224x224", str(MODELS / "resnet50.py:resnet50")),
         ("--input", "35:int64", str(MODELS / "cases.py:TransformerModel")),
         ("--input", "35:int64", str(MODELS / "cases.py:LanguageModel")),
     ):
-        done = run_in_subprocess("trace", *args, "--json", code=check)
-        assert done.stderr.splitlines()[-1] == "0 False False", (args, done.stderr)
+        done = cnncalc_process("trace", *args, "--json", python_flags=("-X", "importtime"))
+        assert done.returncode == 0, done.stderr
+        imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time")}
+        assert "torch" in imported and "torch.nn" in imported  # what -X importtime shows, it shows
+        assert not {"torch._dynamo", "sympy"} & imported, args
 
 
 def test_forty_giant_linears_on_the_meta_device() -> None:
     """1.07·10¹⁰ parameters (40 GiB at float32) trace in well under 1 GB: no weight is ever allocated."""
-    check = (
-        "import resource, sys\n"
-        "print(status, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"  # KiB on Linux
-    )
-    done = run_in_subprocess("trace", "--input", "16384", str(MODELS / "cases.py:huge"), "--json", code=check)
-    status, peak = done.stderr.split()[-2:]
-    assert status == "0"
-    assert int(peak) < 1024 * 1024
+    done = cnncalc_process("trace", "--input", "16384", str(MODELS / "cases.py:huge"), "--json")
+    assert done.returncode == 0, done.stderr
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB on Linux: the largest child so far
+    assert peak < 1024 * 1024
     data = json.loads(done.stdout)
     assert data["total_params"] == 40 * (16384 * 16384 + 16384)
     assert data["total_macs"] == 40 * 16384 * 16384

@@ -23,6 +23,7 @@ kernels are priced too, for code that calls them itself.
 from __future__ import annotations
 
 import os
+import sys
 import warnings
 import weakref
 from collections.abc import Callable, Iterator
@@ -36,7 +37,7 @@ from torch.overrides import TorchFunctionMode
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from . import costs
-from .meta import NOT_HANDLED, Shortcuts
+from .meta import NOT_HANDLED, SYMBOLIC_SHAPES, Shortcuts
 
 Shape = tuple[int, ...]
 
@@ -250,7 +251,9 @@ class Recorder:
 
     def __init__(self, meta_shortcuts: bool = True, memory_bound: int | None = None) -> None:
         self.stack: list[Call] = []
-        self.shortcuts = Shortcuts() if meta_shortcuts else None
+        # Once sympy is imported (torchvision imports it), torch's own convolution and pooling meta kernels start
+        # at no extra cost, and the stand-ins' first CPU convolution would only add ~10 MB of oneDNN state.
+        self.shortcuts = Shortcuts(stand_ins=SYMBOLIC_SHAPES not in sys.modules) if meta_shortcuts else None
         self.memory = _Memory(memory_bound) if memory_bound is not None else None
         # Tensors an operation allocated, by id; the weak reference tells a live tensor from a reused id.
         self.fresh: dict[int, weakref.ref[torch.Tensor]] = {}

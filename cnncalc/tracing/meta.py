@@ -66,6 +66,8 @@ _POOLS = frozenset(
         aten.adaptive_max_pool3d.default,
     ]
 )
+# Imported by torch._check on its first call: from then on torch's Python meta kernels start at no extra cost.
+SYMBOLIC_SHAPES = "torch.fx.experimental.symbolic_shapes"
 # A stand-in of more cells than this is not worth building: torch's meta kernel answers instead.
 STAND_IN_MAX_ELEMENTS = 1 << 22
 # Pointwise by tag, but shaped by `self` alone (the mask must broadcast to it): left to torch.
@@ -181,7 +183,8 @@ def _empty(shape: Any, dtype: torch.dtype, strides: Any = None) -> torch.Tensor:
 class Shortcuts:
     """Results of meta operations built here; ``run`` gives NOT_HANDLED for torch to do it."""
 
-    def __init__(self) -> None:
+    def __init__(self, stand_ins: bool = True) -> None:
+        self.stand_ins = stand_ins
         self._dtypes: dict[Any, torch.dtype | None] = {}
         self._plain: dict[Any, bool] = {}
         self._rules: dict[Any, Callable[[tuple[Any, ...], dict[str, Any]], Any]] = {
@@ -329,7 +332,9 @@ class Shortcuts:
         return _empty((*indices.shape, weight.shape[1]), weight.dtype)
 
     def _stand_in(self, key: Any, run: Callable[[], Any]) -> tuple[int, ...] | None:
-        """The spatial size torch's CPU kernel gives a one-channel stand-in (None: it refuses)."""
+        """The spatial size torch's CPU kernel gives a one-channel stand-in (None: it refuses, or stand-ins are off)."""
+        if not self.stand_ins:
+            return None
         if key not in self._spatial:
             try:
                 with warnings.catch_warnings():

@@ -18,6 +18,7 @@ from typing import Any
 
 import torch
 
+from ..collector import paused
 from ..errors import CnnCalcError, InvalidParameter, LayerMismatch, TorchDisagreement
 from ..layers import ANY_ARGUMENTS, SIGNATURES, Context, Layer, apply
 from ..models import PythonReference
@@ -43,6 +44,13 @@ def trace_model(
     """Trace the model ``reference`` names on ``inputs`` (each without batch)."""
     if device not in DEVICES:
         raise InvalidParameter("device", device, "auto, meta or cpu")
+    with paused():  # a library call: the collector is back as it was when it returns
+        return _build_and_trace(reference, inputs, batch, dtype, device)
+
+
+def _build_and_trace(
+    reference: PythonReference, inputs: Sequence[InputSpec], batch: int, dtype: str, device: str
+) -> Trace:
     target = import_target(reference)
     notes: list[str] = []
     if device != "cpu":
