@@ -32,7 +32,7 @@ $(BENCH_STAMP): $(STAMP)
 
 $(TV_STAMP): pyproject.toml $(TV_CONSTRAINTS)
 	test -x $(TV_VENV)/bin/python || $(PYTHON) -m venv $(TV_VENV)
-	$(TV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -c $(TV_CONSTRAINTS) --config-settings editable_mode=compat -e '.[dev,bench]' torchvision
+	$(TV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -c $(TV_CONSTRAINTS) --config-settings editable_mode=compat -e '.[dev,bench,torchvision]'
 	touch $(TV_STAMP)
 
 # Every torchvision classification, video and segmentation model against its published figures.

@@ -274,3 +274,22 @@ def test_batch_traces_python_models() -> None:
     assert answers[1]["expect"]["message"] == "expect 7 not met: the output extra.1.pooled is 1x6"
     assert answers[2]["param"] == "model" and "try --device cpu" in answers[2]["error"]
     assert answers[3]["device"] == "cpu" and answers[3]["outputs"] == {"output": [1, 4]}
+
+
+def test_a_built_model_is_left_as_it_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A reference to a model built at import runs with meta stand-ins for its weights: it is never moved, so the
+    CPU can still run it when its forward needs values."""
+    from cnncalc.models import parse_reference
+    from cnncalc.trace import InputSpec
+    from cnncalc.tracing.loading import import_target
+
+    for name, shape, device in (("built_functional", (3, 8, 8), "meta"), ("built_data_dependent", (8,), "cpu")):
+        reference = parse_reference(f"{CASES}:{name}")
+        assert reference is not None
+        model = import_target(reference)
+        monkeypatch.setattr(python, "import_target", lambda _, model=model: model)  # this very object
+        before = {key: value.clone() for key, value in model.state_dict().items()}
+        traced = python.trace_model(reference, [InputSpec(shape)], 1, "float32")
+        assert traced.device == device, traced.notes
+        assert all(p.device.type == "cpu" for p in model.parameters())
+        assert all(torch.equal(before[key], value) for key, value in model.state_dict().items())

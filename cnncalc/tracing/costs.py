@@ -132,7 +132,7 @@ def _mkldnn_rnn_layer(args: Sequence[Any], out: Any) -> Costs:
 # operations (torch tags them pointwise) and views are recognised by their tags and schemas instead.
 NO_MACS = frozenset(
     "aten::" + name
-    for name in (  # noqa: SIM905 - a word list reads best as words
+    for name in (
         # pooling, normalisation, softmax
         "max_pool1d max_pool2d max_pool3d max_pool1d_with_indices max_pool2d_with_indices max_pool3d_with_indices "
         "avg_pool1d avg_pool2d avg_pool3d adaptive_avg_pool1d adaptive_avg_pool2d adaptive_avg_pool3d "

@@ -66,39 +66,17 @@ class MemoryBound(Exception):
 # On the meta device these read values that do not exist: the run must move to the CPU.
 _NEEDS_VALUES = frozenset(
     "aten::" + name
-    for name in [
-        "_local_scalar_dense",
-        "nonzero",
-        "masked_select",
-        "_unique2",
-        "unique_consecutive",
-        "unique_dim",
-        "equal",
-        "is_nonzero",
-        "bincount",
-        "histc",
-        "_assert_async",
-    ]
+    for name in (
+        "_local_scalar_dense nonzero masked_select _unique2 unique_consecutive unique_dim equal is_nonzero bincount "
+        "histc _assert_async"
+    ).split()
 )
 # Copies that keep a weight a weight (a cast, a contiguous copy of its transpose).
 _VIEW_LIKE = frozenset(["aten::_to_copy", "aten::clone", "aten::contiguous", "aten::_unsafe_view", "aten::expand"])
 # Tensors made from their arguments alone: a CPU run checks their size before they are allocated.
 _FACTORIES = frozenset(
     "aten::" + name
-    for name in [
-        "empty",
-        "empty_strided",
-        "zeros",
-        "ones",
-        "full",
-        "rand",
-        "randn",
-        "randint",
-        "new_empty",
-        "new_zeros",
-        "new_ones",
-        "new_full",
-    ]
+    for name in "empty empty_strided zeros ones full rand randn randint new_empty new_zeros new_ones new_full".split()
 )
 
 
@@ -227,7 +205,7 @@ class _Memory:
         if size is None or not all(isinstance(n, int) for n in size):
             return
         dtype = kwargs.get("dtype") or torch.get_default_dtype()
-        wanted = prod(size) * torch.empty((), dtype=dtype).element_size()
+        wanted = prod(size) * dtype.itemsize
         if _resident() - self.start + wanted > self.bound:
             raise MemoryBound(self.bound, f"{op.name} of {list(size)} ({wanted:,} bytes)")
 
@@ -414,10 +392,11 @@ class Recorder:
             out = func(*args, **kwargs)
         except BaseException:
             if self.failed_call is None:
-                self.failed_call = call
+                self.failed_call = call  # the innermost: outer calls see the same exception pass
             raise
         finally:
             self.stack.pop()
+        self.failed_call = None  # a failure the forward caught and went on from is not where it broke
         tensors = list(_tensors_in(out))
         if call.operations or tensors:
             call.outputs = tuple(tuple(t.shape) for t in tensors)
@@ -491,11 +470,13 @@ def run(
     kwargs: dict[str, Any],
     recorder: Recorder,
     device_context: Callable[[], Any] | None = None,
+    stand_ins: dict[str, Any] | None = None,
 ) -> Run:
     """Call ``model(*args, **kwargs)`` once in evaluation mode, without gradients, recording everything.
 
-    The model's training flags are put back afterwards. Raises what the forward raised, with
-    ``recorder`` holding where it broke.
+    With ``stand_ins``, the model runs with those tensors in place of its parameters and buffers (by name),
+    its own left untouched. The model's training flags are put back afterwards. Raises what the forward
+    raised, with ``recorder`` holding where it broke.
     """
     modes = {module: module.training for module in model.modules()}
     model.eval()
@@ -508,7 +489,10 @@ def run(
             warnings.simplefilter("ignore")
             stack.enter_context(hooked(model, recorder))
             stack.enter_context(recording(recorder))
-            output = model(*args, **kwargs)
+            if stand_ins is None:
+                output = model(*args, **kwargs)
+            else:
+                output = torch.func.functional_call(model, stand_ins, args, kwargs)
     finally:
         for module, training in modes.items():
             module.training = training

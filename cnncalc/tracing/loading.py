@@ -81,8 +81,10 @@ def import_target(reference: PythonReference) -> Any:
 @dataclass
 class Built:
     model: Any
-    device: str  # where its weights are: "meta" or "cpu"
+    device: str  # where it runs: "meta" or "cpu"
     note: str = ""  # how it was built, when not the plain way
+    # A built model's own parameters and buffers stay as they are: it runs with these meta stand-ins instead.
+    stand_ins: dict[str, Any] | None = None
 
 
 class BuildFailed(Exception):
@@ -101,9 +103,7 @@ def build(target: Any, reference: PythonReference, device: str, memory_bound: in
                 "model", reference.text, f"a class or factory to call, but {reference.name[-1]} is a built model",
                 f"drop the brackets: {reference.where}:{'.'.join(reference.name)}",
             )  # fmt: skip
-        if device == "meta":
-            return Built(target.to("meta"), "meta")
-        return Built(target.to("cpu"), "cpu")
+        return _as_built(target, device)
     if not callable(target):
         raise InvalidParameter(
             "model", reference.text, "an nn.Module instance, class, or function returning one", "name one of those"
@@ -117,6 +117,25 @@ def build(target: Any, reference: PythonReference, device: str, memory_bound: in
         return Built(model, "meta", f"built with its weights on the meta device but its arithmetic on real tensors: "
                      f"its constructor reads tensor values ({reason})")  # fmt: skip
     return Built(_call(target, reference, _on_cpu(memory_bound)), "cpu")
+
+
+def _as_built(model: Any, device: str) -> Built:
+    """A model someone already built: never moved, its values never touched."""
+    tensors = [*model.named_parameters(remove_duplicate=False), *model.named_buffers(remove_duplicate=False)]
+    on_meta = any(tensor.device.type == "meta" for _, tensor in tensors)
+    if device == "meta":
+        if on_meta:
+            return Built(model, "meta")
+        stand_ins = {
+            name: nn.Parameter(torch.empty_like(tensor, device="meta"), requires_grad=tensor.requires_grad)
+            if isinstance(tensor, nn.Parameter)
+            else torch.empty_like(tensor, device="meta")
+            for name, tensor in tensors
+        }
+        return Built(model, "meta", stand_ins=stand_ins)
+    if on_meta:
+        raise BuildFailed("its weights are on the meta device: there are no values to run it on the CPU")
+    return Built(model, "cpu")
 
 
 def _call(target: Any, reference: PythonReference, way: Any) -> Any:

@@ -25,7 +25,7 @@ from ..models import PythonReference
 from ..trace import INTEGER_DTYPES, InputSpec, Trace, TraceRow
 from .costs import KINDS
 from .engine import Call, MemoryBound, NeedsValues, Recorder, run
-from .loading import BuildFailed, build, first_line, import_target
+from .loading import BuildFailed, Built, build, first_line, import_target
 
 # A CPU build and run may hold this much more resident memory than before it started.
 CPU_MEMORY_BOUND = 4 << 30
@@ -69,7 +69,7 @@ def _build_and_trace(
             if built.note:
                 notes.append(built.note)
             try:
-                return _trace(built.model, reference, inputs, batch, dtype, "meta", notes)
+                return _trace(built, reference, inputs, batch, dtype, notes)
             except _NeedsCpu as needs:
                 if device == "meta":
                     raise InvalidParameter(
@@ -86,7 +86,7 @@ def _build_and_trace(
         raise InvalidParameter("model", reference.text, "a model that builds", failed.line) from None
     except MemoryBound as bound:
         raise _too_big(reference, f"building it allocated past that at {bound.what}") from None
-    return _trace(built.model, reference, inputs, batch, dtype, "cpu", notes)
+    return _trace(built, reference, inputs, batch, dtype, notes)
 
 
 def _too_big(reference: PythonReference, why: str) -> InvalidParameter:
@@ -98,19 +98,14 @@ def _too_big(reference: PythonReference, why: str) -> InvalidParameter:
 
 
 def _trace(
-    model: Any,
-    reference: PythonReference,
-    inputs: Sequence[InputSpec],
-    batch: int,
-    dtype: str,
-    device: str,
-    notes: list[str],
+    built: Built, reference: PythonReference, inputs: Sequence[InputSpec], batch: int, dtype: str, notes: list[str]
 ) -> Trace:
+    model, device = built.model, built.device
     args, kwargs = _make_inputs(inputs, batch, dtype, device)
     meta = device == "meta"
     recorder = Recorder(meta_shortcuts=meta, memory_bound=None if meta else CPU_MEMORY_BOUND)
     try:
-        done = run(model, args, kwargs, recorder, (lambda: torch.device("meta")) if meta else None)
+        done = run(model, args, kwargs, recorder, (lambda: torch.device("meta")) if meta else None, built.stand_ins)
     except NeedsValues as needs:
         raise _NeedsCpu(needs.what) from None
     except MemoryBound as bound:

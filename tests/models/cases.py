@@ -160,3 +160,8 @@ class TransformerModel(nn.Module):
 def huge() -> nn.Sequential:
     """40 × Linear(16384, 16384): 1.07·10¹⁰ parameters, 40 GiB at float32 — only the meta device holds it."""
     return nn.Sequential(*[nn.Linear(16384, 16384) for _ in range(40)])
+
+
+# A model built at import, with real weights: a reference to it must leave it as it is, wherever cnncalc runs it.
+built_functional = Functional()
+built_data_dependent = DataDependent()
