@@ -49,6 +49,8 @@ def flop_counter_macs(reference: str, shape: str) -> dict[str, int]:
     from torch.utils.flop_counter import FlopCounterMode
 
     path, factory = reference.split(":")
+    if str(MODELS) not in sys.path:
+        sys.path.insert(0, str(MODELS))  # fcn.py imports resnet50.py beside it
     spec = importlib.util.spec_from_file_location(f"flops_{factory}", MODELS / path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

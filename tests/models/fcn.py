@@ -1,35 +1,13 @@
 """An FCN-ResNet50 (Long et al. 2015, torchvision's layout with the auxiliary head and the 21 Pascal VOC classes:
 35,322,218 parameters), written here so that nothing depends on torchvision. The backbone is a ResNet-50 whose last
 two stages dilate instead of striding (output stride 8); ``forward`` returns a dict of per-pixel class scores at the
-input's size, "out" from layer4 and "aux" from layer3."""
+input's size, "out" from layer4 and "aux" from layer3. Its Bottleneck is resnet50.py's, imported as a sibling module
+(as ``python fcn.py`` would find it)."""
 
 import torch
+from resnet50 import Bottleneck
 from torch import nn
 from torch.nn import functional as F
-
-
-class Bottleneck(nn.Module):
-    expansion = 4
-
-    def __init__(
-        self, inplanes: int, planes: int, stride: int = 1, downsample: nn.Module | None = None, dilation: int = 1
-    ) -> None:
-        super().__init__()
-        self.conv1 = nn.Conv2d(inplanes, planes, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(planes)
-        self.conv2 = nn.Conv2d(planes, planes, 3, stride=stride, padding=dilation, dilation=dilation, bias=False)
-        self.bn2 = nn.BatchNorm2d(planes)
-        self.conv3 = nn.Conv2d(planes, planes * self.expansion, 1, bias=False)
-        self.bn3 = nn.BatchNorm2d(planes * self.expansion)
-        self.relu = nn.ReLU(inplace=True)
-        self.downsample = downsample
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        identity = x if self.downsample is None else self.downsample(x)
-        out = self.relu(self.bn1(self.conv1(x)))
-        out = self.relu(self.bn2(self.conv2(out)))
-        out = self.bn3(self.conv3(out))
-        return self.relu(out + identity)
 
 
 class Backbone(nn.Module):
