@@ -329,11 +329,16 @@ def trace(
 
     Each layer's output, parameters, MACs and receptive field, computed by cnncalc and confirmed by torch.
 
-    Layers (allow-list): Conv/ConvTranspose 1-3d, every pooling, Linear, Flatten, Unflatten, BatchNorm, LayerNorm,
-    GroupNorm, InstanceNorm, Dropout, activations, Identity, PReLU, Embedding, Zero/Constant/Reflection/Replication
-    padding, Upsample, LSTM, GRU, RNN. `_` infers in_channels, in_features, input_size or num_features.
+    Chain layers (allow-list): Conv/ConvTranspose 1-3d, every pooling, Linear, Flatten, Unflatten, BatchNorm,
+    LayerNorm, GroupNorm, InstanceNorm, Dropout, activations, Identity, PReLU, Embedding,
+    Zero/Constant/Reflection/Replication padding, Upsample, LSTM, GRU, RNN. `_` infers in_channels, in_features,
+    input_size or num_features.
+
+    A Python model runs once on the meta device (the CPU if it needs values); every aten operation is counted.
 
     Example: cnncalc trace --input 3x32x32 "Conv2d(3, 16, 3, padding=1) -> ReLU() -> Flatten() -> Linear(_, 10)"
+
+    Example: cnncalc trace --input 3x224x224 "torchvision.models:resnet50(num_classes=10)"
     """
     options = {"model": model, "input": input, "batch": batch, "dtype": dtype, "device": device}
     run_command("trace", options, verify, as_json, False, expect, quiet)

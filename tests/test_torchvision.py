@@ -67,3 +67,8 @@ def test_published_figures(where: str, name: str, weights: Any) -> None:
     gmacs = traced.total_macs / 1e9
     assert abs(gmacs - published) <= max(0.005 * published, 0.0005), (gmacs, published)
     assert not traced.uncounted
+    if where.endswith("segmentation"):  # a dict after F.interpolate: the model's own output, at the input's size
+        assert [name for name, _ in traced.outputs][:1] == ["out"]
+        assert traced.output_shape == (1, 21, *shape[1:])
+    else:  # what the model returns (squeezenet flattens after its last module)
+        assert traced.output_shape == (1, 400 if where.endswith("video") else 1000)
