@@ -293,3 +293,11 @@ def test_a_built_model_is_left_as_it_is(monkeypatch: pytest.MonkeyPatch) -> None
         assert traced.device == device, traced.notes
         assert all(p.device.type == "cpu" for p in model.parameters())
         assert all(torch.equal(before[key], value) for key, value in model.state_dict().items())
+
+
+def test_quantized_kernels_are_priced_by_their_packed_weights(cnncalc: Run) -> None:
+    data = trace_json(cnncalc, "--input", "3x8x8", f"{CASES}:quantized")
+    assert data["device"] == "cpu" and data["warnings"] == []
+    assert data["macs_by_kind"] == {"convolution": 6 * 6 * 8 * 27, "linear": 288 * 10}
+    assert data["total_params"] == (8 * 27 + 8) + (288 * 10 + 10)  # the packed weights and biases
+    assert data["outputs"] == {"output": [1, 10]}

@@ -63,6 +63,25 @@ def _mkldnn_convolution(args: Sequence[Any], out: Any) -> Costs:
 
 # Matrix products: "linear" when an operand is a weight (F.linear is addmm or mm over the weight's transpose),
 # "matmul" when both are activations (QKᵀ, A·V, einsum). The engine knows which tensors are weights.
+# Quantized kernels take their weight packed; the engine hands its shape here like any weight's.
+@rule(*(f"quantized::conv{n}d{relu}" for n in (1, 2, 3) for relu in ("", "_relu")))
+def _quantized_convolution(args: Sequence[Any], out: Any) -> Costs:
+    return {"convolution": out[0] * prod(args[1]) * prod(out[2:])}
+
+
+@rule(*(f"quantized::conv_transpose{n}d" for n in (1, 2, 3)))
+def _quantized_transposed(args: Sequence[Any], out: Any) -> Costs:
+    return {"convolution": args[0][0] * prod(args[1]) * prod(args[0][2:])}
+
+
+@rule(
+    "quantized::linear", "quantized::linear_relu", "quantized::linear_dynamic", "quantized::linear_relu_dynamic",
+    "quantized::linear_dynamic_fp16",
+)  # fmt: skip
+def _quantized_linear(args: Sequence[Any], out: Any) -> Costs:
+    return {"linear": prod(args[0][:-1]) * prod(args[1])}
+
+
 @rule("aten::mm", "aten::bmm", "aten::_int_mm")
 def _mm(args: Sequence[Any], out: Any) -> Costs:
     return {PRODUCT: prod(args[0]) * args[1][-1]}
@@ -164,7 +183,11 @@ NO_MACS = frozenset(
         "linspace logspace rand rand_like randn randn_like randint randint_like randperm normal normal_ "
         "uniform_ exponential_ log_normal_ cauchy_ geometric_ random_ new_empty new_empty_strided new_zeros "
         "new_ones new_full eye tensor _assert_async _assert_tensor_metadata _functional_assert_async "
-        "sym_size sym_stride sym_numel sym_storage_offset"
+        "sym_size sym_stride sym_numel sym_storage_offset "
+        # quantization (the quantized:: kernels other than convolution and linear are elementwise, pooling, norms)
+        "quantize_per_tensor quantize_per_channel dequantize quantized_max_pool1d quantized_max_pool2d "
+        "quantized_max_pool3d int_repr q_scale q_zero_point _make_per_tensor_quantized_tensor "
+        "_empty_affine_quantized _empty_per_channel_affine_quantized"
     ).split()
 )
 
@@ -176,6 +199,11 @@ def cost(name: str, args: Sequence[Any], out: Any, weights: Sequence[int] = ()) 
     """
     found = RULES.get(name)
     if found is None:
-        return {} if name in NO_MACS else None
+        return {} if costs_nothing(name) else None
     product = "linear" if set(weights) & set(WEIGHT_ARGUMENTS.get(name, ())) else "matmul"
     return {(product if kind == PRODUCT else kind): macs for kind, macs in found(args, out).items() if macs}
+
+
+def costs_nothing(name: str) -> bool:
+    """Known to multiply nothing by a weight (quantized kernels without a rule: elementwise, pooling, norms)."""
+    return name in NO_MACS or name.startswith(("prim::", "quantized::"))

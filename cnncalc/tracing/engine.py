@@ -160,12 +160,32 @@ def _tensors_in(value: Any) -> Iterator[torch.Tensor]:
 
 
 def _shaped(value: Any) -> Any:
-    """Arguments for costs: each tensor as its shape."""
+    """Arguments for costs: each tensor as its shape, a quantized kernel's packed weight as its weight's."""
     if isinstance(value, torch.Tensor):
         return tuple(value.shape)
     if isinstance(value, (tuple, list)):
         return [_shaped(v) for v in value]
+    packed = _packed(value)
+    if packed:
+        return tuple(packed[0].shape)
     return value
+
+
+def _packed(value: Any) -> list[torch.Tensor]:
+    """The tensors of a quantized kernel's packed weight and bias (torch keeps them outside parameters())."""
+    if isinstance(value, torch.ScriptObject) and hasattr(value, "unpack"):
+        return [t for t in _tensors_in(value.unpack())]
+    return []
+
+
+def weights_of(module: Any) -> list[torch.Tensor]:
+    """A module's parameters and packed quantized weights, its children's included, each once."""
+    found: dict[Any, torch.Tensor] = {id(p): p for p in module.parameters()}
+    for part in module.modules():
+        for value in vars(part).values():
+            for i, tensor in enumerate(_packed(value)):
+                found[id(value), i] = tensor
+    return list(found.values())
 
 
 _OPERATORS = {
@@ -252,14 +272,7 @@ class Recorder:
             tags = func.tags
             rule = name in costs.RULES
             returns_alias = any(r.alias_info is not None for r in func._schema.returns)
-            counted = (
-                rule
-                or name in costs.NO_MACS
-                or torch.Tag.pointwise in tags
-                or func.is_view
-                or returns_alias
-                or name.startswith("prim::")
-            )
+            counted = rule or costs.costs_nothing(name) or torch.Tag.pointwise in tags or func.is_view or returns_alias
             found = Operation(
                 name=name,
                 rule=rule,
@@ -317,7 +330,7 @@ class Recorder:
                 self._remember(self.weights, tensor)
 
     def _is_weight(self, value: Any) -> bool:
-        if isinstance(value, torch.nn.Parameter):
+        if isinstance(value, (torch.nn.Parameter, torch.ScriptObject)):
             return True
         reference = self.weights.get(id(value))
         return reference is not None and reference() is value
@@ -360,7 +373,7 @@ class Recorder:
         call = self.stack.pop()
         call.outputs = shapes_in(output)
         call.allocated = self._allocated(output)
-        call.params = sum(p.numel() for p in call.module.parameters())
+        call.params = sum(p.numel() for p in weights_of(call.module))
 
     @staticmethod
     def _remember(table: dict[int, weakref.ref[torch.Tensor]], tensor: torch.Tensor) -> None:

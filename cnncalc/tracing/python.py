@@ -24,7 +24,7 @@ from ..layers import ANY_ARGUMENTS, SIGNATURES, Context, Layer, apply
 from ..models import PythonReference
 from ..trace import INTEGER_DTYPES, InputSpec, Trace, TraceRow
 from .costs import KINDS
-from .engine import Call, MemoryBound, NeedsValues, Recorder, run
+from .engine import Call, MemoryBound, NeedsValues, Recorder, run, weights_of
 from .loading import BuildFailed, Built, build, first_line, import_target
 
 # A CPU build and run may hold this much more resident memory than before it started.
@@ -118,7 +118,7 @@ def _trace(
     if done.root is None:
         raise InvalidParameter("model", reference.text, "a model whose forward can be hooked (not a scripted one)")
     rows = [_row(index, call) for index, call in enumerate(_rows_of(done.root), start=1)]
-    unique = {id(p): p for p in model.parameters()}.values()  # shared parameters count once
+    unique = weights_of(model)  # shared parameters count once; quantized layers' packed weights count too
     return Trace(
         rows=tuple(rows),
         input_shapes=tuple(spec.shape for spec in inputs),

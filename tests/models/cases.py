@@ -165,3 +165,26 @@ def huge() -> nn.Sequential:
 # A model built at import, with real weights: a reference to it must leave it as it is, wherever cnncalc runs it.
 built_functional = Functional()
 built_data_dependent = DataDependent()
+
+
+class _Quantizable(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.quant = torch.ao.quantization.QuantStub()
+        self.conv = nn.Conv2d(3, 8, 3)
+        self.relu = nn.ReLU()
+        self.fc = nn.Linear(8 * 6 * 6, 10)
+        self.dequant = torch.ao.quantization.DeQuantStub()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # [N, 3, 8, 8]
+        x = self.relu(self.conv(self.quant(x)))
+        return self.dequant(self.fc(torch.flatten(x, 1)))
+
+
+def quantized() -> nn.Module:
+    """Quantized as torchvision's quantized models are: int8 kernels whose weights are packed outside parameters()."""
+    model = _Quantizable().eval()
+    model.qconfig = torch.ao.quantization.get_default_qconfig("fbgemm")
+    torch.ao.quantization.prepare(model, inplace=True)
+    model(torch.randn(4, 3, 8, 8))  # calibration reads values: it builds on the CPU only
+    return torch.ao.quantization.convert(model)
