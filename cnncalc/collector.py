@@ -1,8 +1,8 @@
 """Python's cyclic garbage collector, paused while cnncalc works.
 
 Importing torch leaves millions of objects behind, and the first full collection after it rescans them all:
-about 0.1 s, more than a whole trace of a small model. Nothing cnncalc makes lives in reference cycles
-(tensors and rows are freed by reference counting), so pausing the collector costs no memory.
+about 0.1 s, more than a whole trace of a small model. Tensors are freed by reference counting all the same;
+the few reference cycles a trace makes among its own records are collected once the collector is back on.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from .layers import Layer
 
 # package.module:name or path/to/file.py:name, then an optional dotted name and a call
 _PYTHON_REFERENCE = re.compile(
-    r"^(?P<where>[\w./\\-]+\.py|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*):(?P<name>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)"
+    r"^(?P<where>[^:(]+\.py|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*):(?P<name>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)"
     r"(?P<call>\(.*)?$",
     re.DOTALL,
 )

@@ -545,6 +545,8 @@ def trace_tables(trace: Trace, check: TraceCheck | None) -> list[Section]:
     layers = Section(rows, header=tuple(header))
     if len(trace.outputs) > 1:
         output = ", ".join(f"{name} {_dims(shape)}" for name, shape in trace.outputs)
+    elif trace.python and not trace.outputs:
+        output = "none: the model returned no tensor"
     else:
         output = _dims(trace.output_shape)
     totals = [
@@ -684,7 +686,7 @@ def trace_json(trace: Trace, check: TraceCheck | None) -> dict[str, Any]:
         "param_bytes": trace.param_bytes,
         "output_shape": list(trace.output_shape),
         "outputs": {name: list(shape) for name, shape in trace.outputs}
-        if trace.outputs
+        if trace.outputs or trace.python
         else {"output": list(trace.output_shape)},
         "device": trace.device or None,
         "notes": list(trace.notes),

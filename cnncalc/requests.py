@@ -211,12 +211,9 @@ class Traced:
         return tuple(self.trace.output_shape)
 
 
-DEVICES = ("auto", "meta", "cpu")
-
-
 def _trace(o: dict[str, Any]) -> Traced:
     from .models import resolve_model
-    from .trace import check_dtype, parse_input, trace_chain
+    from .trace import check_device, check_dtype, parse_input, trace_chain
     from .values import parse_int
 
     if o["model"] is None:
@@ -228,9 +225,7 @@ def _trace(o: dict[str, Any]) -> Traced:
     several = isinstance(raw, (list, tuple)) and not all(isinstance(v, int) for v in raw)
     inputs = [parse_input(value) for value in (raw if several else [raw])]
     batch = parse_int(o["batch"], "batch", 1, "a batch of at least 1")
-    device = o["device"]
-    if device not in DEVICES:
-        raise InvalidParameter("device", device, "auto, meta or cpu")
+    device = check_device(o["device"])
     source = resolve_model(str(o["model"]))
     dtype = check_dtype(source.dtype_default if o["dtype"] is None else str(o["dtype"]))
     if source.python is not None:
@@ -252,7 +247,11 @@ def _trace_expect(traced: Traced, expect: Any) -> None:
 
     trace = traced.trace
     name, equals, wanted = str(expect).partition("=") if isinstance(expect, str) else ("", "", expect)
-    shape = trace.output_named(name.strip()) if equals else trace.output_shape
+    shape = trace.output_named(name.strip() if equals else "")
+    if not shape:
+        raise InvalidParameter(
+            "expect", expect, "a shape, but the output is a 0-dim tensor (a scalar)", "drop --expect"
+        )
     try:
         check_expectation(wanted if equals else expect, shape, shape[1:], "without batch", "with batch")
     except ExpectationNotMet as unmet:

@@ -142,10 +142,10 @@ LSTM = _object(
 
 MACS_BY_KIND: dict[str, Any] = {
     "type": "object",
-    "propertyNames": {"enum": ["convolution", "linear", "matmul", "attention", "recurrent"]},
+    "propertyNames": {"enum": ["convolution", "linear", "matmul", "recurrent"]},
     "additionalProperties": NONNEG,
     "description": "MACs by kind: convolution; linear (a product with a weight); matmul (of two activations: "
-    "QKᵀ, A·V); attention (fused attention kernels); recurrent",
+    "QKᵀ, A·V, fused attention kernels); recurrent",
 }
 UNCOUNTED: dict[str, Any] = {
     "type": "object",

@@ -27,6 +27,14 @@ DTYPE_BYTES = {
     "uint8": 1, "bool": 1,
 }  # fmt: skip
 INTEGER_DTYPES = ("int64", "int32", "int16", "int8", "uint8", "bool")
+INDEX_DTYPES = ("int64", "int32")  # what Embedding takes as indices
+DEVICES = ("auto", "meta", "cpu")  # where a Python model runs (--device)
+
+
+def check_device(device: str) -> str:
+    if device not in DEVICES:
+        raise InvalidParameter("device", device, "auto, meta or cpu")
+    return device
 
 
 def check_dtype(dtype: str, param: str = "dtype") -> str:
@@ -115,8 +123,10 @@ class Trace:
 
     @property
     def output_shape(self) -> tuple[int, ...]:
-        if self.outputs:
-            return self.outputs[0][1]
+        """The (first) tensor a Python model returned, with batch, or () if it returned none; a chain's last
+        layer's output."""
+        if self.python or self.outputs:
+            return self.outputs[0][1] if self.outputs else ()
         return self.rows[-1].output_shape if self.rows else self.input_shapes[0]
 
     @property
@@ -154,7 +164,11 @@ class Trace:
         return self.total_params * DTYPE_BYTES[self.param_dtype]
 
     def output_named(self, name: str) -> tuple[int, ...]:
-        """The shape of one returned tensor by its path (``out``, ``0``, ``out.1``)."""
+        """The shape of one returned tensor by its path (``out``, ``0``, ``out.1``); the first for ``""``."""
+        if self.python and not self.outputs:
+            raise InvalidParameter("expect", name or "a shape", "a model that returns a tensor", "it returned none")
+        if not name:
+            return self.output_shape
         for path, shape in self.outputs:
             if path == name:
                 return shape
@@ -188,7 +202,7 @@ def trace_chain(
     """Follow the input through ``layers``; raises ``LayerMismatch`` at the first that cannot take it."""
     shape = (batch, *input_shapes[0])
     field = Field(len(shape) - 2)
-    context = Context(integer_input=dtype in INTEGER_DTYPES)
+    context = Context(integer_input=dtype in INDEX_DTYPES)
     rows = []
     for layer in layers:
         outcome = apply(layer, shape, context)

@@ -66,3 +66,5 @@ def one_torch_thread() -> Iterator[None]:
 
 # torchvision lives in its own venv (make check-torchvision); elsewhere its test file is not even collected.
 collect_ignore = [] if importlib.util.find_spec("torchvision") else ["test_torchvision.py"]
+# The models are what the tests trace, not tests (two of them import a sibling of the same name, as users' do).
+collect_ignore_glob = ["models/*"]

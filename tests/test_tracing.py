@@ -13,6 +13,7 @@ import pytest
 from conftest import Run
 
 from cnncalc.confirm import import_torch
+from cnncalc.errors import CnnCalcError
 from cnncalc.tracing import engine, python
 
 pytestmark = pytest.mark.torch
@@ -90,8 +91,8 @@ def test_a_constructor_that_reads_its_weights_builds_on_the_cpu(cnncalc: Run) ->
     data = trace_json(cnncalc, "--input", "4", f"{CASES}:ReadsWeights")
     assert data["device"] == "cpu"
     assert data["notes"] == [
-        "built and run on the CPU: it does not build on the meta device (a tensor's value (.item(), float(), "
-        "int() or an if on a tensor) reads tensor values)"
+        "built and run on the CPU: it does not build on the meta device (it reads tensor values: a tensor's value "
+        "(.item(), float(), int() or an if on a tensor))"
     ]
     code, _, err = cnncalc("trace", "--input", "4", f"{CASES}:ReadsWeights", "--device", "meta")
     assert code == 2
@@ -103,8 +104,8 @@ def test_a_forward_that_reads_values_runs_on_the_cpu(cnncalc: Run) -> None:
     data = trace_json(cnncalc, "--input", "8", f"{CASES}:DataDependent")
     assert data["device"] == "cpu"
     assert data["notes"] == [
-        "run on the CPU: its forward needs tensor values (a tensor's value (.item(), float(), int() or an if on "
-        "a tensor) reads tensor values)"
+        "run on the CPU: its forward reads tensor values: a tensor's value (.item(), float(), int() or an if on "
+        "a tensor)"
     ]
     assert data["outputs"] == {"output": [1, 4]}
     assert [row["layer"] for row in data["layers"] if row["type"] == "function"][:3] == [
@@ -116,8 +117,8 @@ def test_a_forward_that_reads_values_runs_on_the_cpu(cnncalc: Run) -> None:
     assert (code, out) == (2, "")
     assert err == (
         f"cnncalc: error: model got {CASES}:DataDependent, expected a forward pass that runs on the meta device: "
-        "it needs tensor values (a tensor's value (.item(), float(), int() or an if on a tensor) reads tensor "
-        "values); try --device cpu\n"
+        "its forward reads tensor values: a tensor's value (.item(), float(), int() or an if on a tensor); try "
+        "--device cpu\n"
     )
     assert trace_json(cnncalc, "--input", "8", f"{CASES}:DataDependent", "--device", "cpu")["notes"] == []
 
@@ -128,7 +129,7 @@ def test_the_cpu_run_is_bounded(cnncalc: Run, monkeypatch: pytest.MonkeyPatch) -
     assert (code, out) == (2, "")
     assert err.startswith(
         f"cnncalc: error: model got {CASES}:DataDependent, expected a model within cnncalc's CPU bound of "
-        "1,048,576 bytes when it cannot run on the meta device: its forward pass allocated past that at aten::"
+        "1,048,576 bytes when it cannot run on the meta device: aten."
     )
 
 
@@ -234,7 +235,7 @@ def test_fused_kernels_count_as_their_unfused_paths() -> None:
 def test_scaled_dot_product_attention_on_the_cpu() -> None:
     """On the CPU, F.scaled_dot_product_attention is one fused kernel (or, where that kernel cannot take the shapes,
     the math path's bmm): priced as QKᵀ and A·V either way."""
-    for value_width, kind in ((8, "attention"), (6, "matmul")):
+    for value_width, kind in ((8, "matmul"), (6, "matmul")):
         recorder = engine.Recorder(meta_shortcuts=False)
         recorder.stack = [engine.Call(None, "", None)]
         q, k, v = torch.randn(2, 4, 10, 8), torch.randn(2, 4, 12, 8), torch.randn(2, 4, 12, value_width)
@@ -301,3 +302,123 @@ def test_quantized_kernels_are_priced_by_their_packed_weights(cnncalc: Run) -> N
     assert data["macs_by_kind"] == {"convolution": 6 * 6 * 8 * 27, "linear": 288 * 10}
     assert data["total_params"] == (8 * 27 + 8) + (288 * 10 + 10)  # the packed weights and biases
     assert data["outputs"] == {"output": [1, 10]}
+
+
+EDGES = MODELS / "edges.py"
+
+
+def test_a_caught_failure_is_neither_lost_work_nor_the_culprit(cnncalc: Run) -> None:
+    data = trace_json(cnncalc, "--input", "16", f"{EDGES}:Catching")
+    assert data["total_macs"] == 16 * 40  # the work after the caught exception counts
+    assert rows(data, "name", "notes") == [("bad", ["its forward raised, and the model went on"]), ("good", [])]
+    code, _, err = cnncalc("trace", "--input", "16", f"{EDGES}:RaisesAfterCatching")
+    assert code == 2
+    assert err == (
+        f"cnncalc: error: model got {EDGES}:RaisesAfterCatching, expected a forward pass that runs on 1 input(s): "
+        "ValueError: my own check failed\n"
+    )
+
+
+def test_what_is_returned_is_the_output(cnncalc: Run) -> None:
+    none = trace_json(cnncalc, "--input", "16", f"{EDGES}:ReturnsNone")
+    assert (none["outputs"], none["output_shape"]) == ({}, [])
+    code, _, err = cnncalc("trace", "--input", "16", f"{EDGES}:ReturnsNone", "--expect", "4")
+    assert (code, err) == (2, "cnncalc: error: --expect got a shape, expected a model that returns a tensor: it "
+                              "returned none\n")  # fmt: skip
+    code, _, err = cnncalc("trace", "--input", "16", f"{EDGES}:ReturnsScalar", "--expect", "1")
+    assert (code, err) == (2, "cnncalc: error: --expect got 1, expected a shape, but the output is a 0-dim tensor "
+                              "(a scalar): drop --expect\n")  # fmt: skip
+    fields = trace_json(cnncalc, "--input", "16", f"{EDGES}:ReturnsDataclass")
+    assert fields["outputs"] == {"logits": [1, 4], "features": [1, 16]}
+
+
+@pytest.mark.parametrize(
+    ("model", "shape", "macs"),
+    [
+        ("Patched", "16", 16 * 16 + 16 * 2 + 2 * 16),  # the Linear and the adapter's two products
+        ("OverridesConv", "3x8x8", 8 * 8 * 8 * 27),  # padded by its own _conv_forward
+        ("Mapped", "4x16", 4 * 16 * 8),  # under vmap: the hooks see [16], the kernel the 4 samples
+    ],
+)
+def test_replaced_computations_have_no_formula(cnncalc: Run, model: str, shape: str, macs: int) -> None:
+    data = trace_json(cnncalc, "--input", shape, f"{EDGES}:{model}")
+    assert data["total_macs"] == macs
+    assert not any(row["computed"] for row in data["layers"])
+
+
+def test_weight_normalised_layers_are_one_row_each(cnncalc: Run) -> None:
+    data = trace_json(cnncalc, "--input", "16", f"{EDGES}:Normalised")
+    assert rows(data, "name", "params", "macs_by_kind", "computed") == [
+        ("new", 8 + 8 * 16 + 8, {"linear": 16 * 8}, False),  # g, v and bias; not Linear's formula's count
+        ("old", 4 + 4 * 8 + 4, {"linear": 8 * 4}, False),
+    ]
+    assert data["warnings"] == []
+
+
+def test_tied_weights_of_a_built_model(cnncalc: Run) -> None:
+    data = trace_json(cnncalc, "--input", "8:int64", f"{EDGES}:tied")
+    assert data["total_params"] == 100 * 16  # one weight, two modules
+    assert data["outputs"] == {"output": [1, 8, 100]}
+
+
+def test_lazy_layers(cnncalc: Run) -> None:
+    assert trace_json(cnncalc, "--input", "16", f"{EDGES}:Lazy")["total_params"] == 16 * 8 + 8
+
+
+def test_a_model_that_exits_or_prints(cnncalc: Run) -> None:
+    code, out, err = cnncalc("trace", "--input", "4", f"{EDGES}:Exits", "--json")
+    assert (code, out) == (2, "")
+    assert (
+        err
+        == f"cnncalc: error: model got {EDGES}:Exits, expected a forward pass that runs on 1 input(s): SystemExit: 0\n"
+    )
+    code, out, err = cnncalc("trace", "--input", "16", f"{EDGES}:Prints", "--json")
+    assert code == 0 and json.loads(out)["outputs"] == {"output": [1, 4]}  # stdout is the answer alone
+    assert err == "x: (1, 16)\n"
+
+
+def test_the_cpu_bound_refuses_before_allocating() -> None:
+    import resource
+
+    from cnncalc.models import parse_reference
+    from cnncalc.trace import InputSpec
+
+    reference = parse_reference(f"{EDGES}:Huge")
+    assert reference is not None
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(CnnCalcError) as caught:
+        python.trace_model(reference, [InputSpec((1,))], 1, "float32")
+    assert "aten.clone would allocate 8,464,000,000 bytes more" in str(caught.value)
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 1024 * 1024  # KiB: under 1 GiB more
+
+
+def test_a_root_that_overrides_call(cnncalc: Run) -> None:
+    assert trace_json(cnncalc, "--input", "16", f"{EDGES}:CallOverridden")["total_macs"] == 16 * 32 + 32 * 4
+
+
+def test_scripted_modules_are_refused_in_one_line(cnncalc: Run) -> None:
+    code, _, err = cnncalc("trace", "--input", "16", f"{EDGES}:Scripted")
+    assert code == 2
+    assert err.startswith(
+        f"cnncalc: error: model got {EDGES}:Scripted, expected a model whose modules torch can hook (not scripted "
+        "with torch.jit): linear (RecursiveScriptModule): "
+    )
+
+
+def test_each_model_file_gets_its_own_siblings() -> None:
+    """Two model files that each import a sibling `blocks`, in one batch: each gets its own."""
+    import io
+
+    from cnncalc.batch import run_batch
+
+    lines = [json.dumps({"cmd": "trace", "model": f"{MODELS}/pair/{side}/net.py:Net", "input": "8"}) for side in "ab"]
+    out = io.StringIO()
+    assert run_batch(lines, out) == 0
+    assert [json.loads(line)["output_shape"] for line in out.getvalue().splitlines()] == [[1, 4], [1, 100]]
+
+
+def test_a_path_with_a_space(cnncalc: Run, tmp_path: Path) -> None:
+    folder = tmp_path / "my models"
+    folder.mkdir()
+    (folder / "net.py").write_text("from torch import nn\n\n\ndef net():\n    return nn.Linear(4, 2)\n")
+    assert trace_json(cnncalc, "--input", "4", f"{folder}/net.py:net")["outputs"] == {"output": [1, 2]}

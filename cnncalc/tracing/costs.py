@@ -3,8 +3,8 @@
 The trace engine sees every aten operation a forward pass runs and hands its
 arguments here with each tensor replaced by its shape. A rule returns the
 MACs by kind: convolution; linear (a product with a weight, as F.linear); matmul
-(a product of two activations, as QKᵀ and A·V); fused attention kernels; fused
-recurrent kernels;
+(a product of two activations, as QKᵀ and A·V, fused attention kernels too, so
+that a model counts the same on every device); recurrent layers;
 the convention is the one torchvision publishes as GFLOPS (one MAC per
 product of an input and a weight or of two activations; bias, normalisation,
 activations, pooling and elementwise work count 0), so totals can be held
@@ -31,7 +31,7 @@ Rule = Callable[[Sequence[Any], Any], Costs]
 PRODUCT = "product"  # a rule's kind to be read as "linear" or "matmul" by its operands
 
 # The kinds of work a row's MACs are split into, in the order they are shown.
-KINDS = ("convolution", "linear", "matmul", "attention", "recurrent")
+KINDS = ("convolution", "linear", "matmul", "recurrent")
 
 RULES: dict[str, Rule] = {}
 WEIGHT_ARGUMENTS: dict[str, tuple[int, ...]] = {}  # for products: the operands that make it "linear" if a weight
@@ -121,7 +121,7 @@ def attention_macs(query: Shape, key: Shape, value: Shape) -> int:
     "aten::_scaled_dot_product_fused_attention_overrideable",
 )
 def _sdpa(args: Sequence[Any], out: Any) -> Costs:
-    return {"attention": attention_macs(args[0], args[1], args[2])}
+    return {"matmul": attention_macs(args[0], args[1], args[2])}
 
 
 @rule("aten::_native_multi_head_attention")
@@ -129,7 +129,7 @@ def _fused_mha(args: Sequence[Any], out: Any) -> Costs:
     # nn.MultiheadAttention's fast path (batch first): q, k, v and out projections, then attention over E/H per head.
     query, key, value, embed = args[0], args[1], args[2], args[3]
     projections = (2 * prod(query[:-1]) + prod(key[:-1]) + prod(value[:-1])) * embed * embed
-    return {"linear": projections, "attention": 2 * prod(query[:-1]) * key[-2] * embed}
+    return {"linear": projections, "matmul": 2 * prod(query[:-1]) * key[-2] * embed}
 
 
 @rule("aten::_transformer_encoder_layer_fwd")
@@ -138,7 +138,7 @@ def _fused_encoder_layer(args: Sequence[Any], out: Any) -> Costs:
     src, embed, ffn_1, ffn_2 = args[0], args[1], args[14], args[16]
     tokens = prod(src[:-1])
     linear = tokens * (4 * embed * embed + prod(ffn_1) + prod(ffn_2))
-    return {"linear": linear, "attention": 2 * tokens * src[-2] * embed}
+    return {"linear": linear, "matmul": 2 * tokens * src[-2] * embed}
 
 
 @rule("aten::mkldnn_rnn_layer")
@@ -187,7 +187,10 @@ NO_MACS = frozenset(
         # quantization (the quantized:: kernels other than convolution and linear are elementwise, pooling, norms)
         "quantize_per_tensor quantize_per_channel dequantize quantized_max_pool1d quantized_max_pool2d "
         "quantized_max_pool3d int_repr q_scale q_zero_point _make_per_tensor_quantized_tensor "
-        "_empty_affine_quantized _empty_per_channel_affine_quantized"
+        "_empty_affine_quantized _empty_per_channel_affine_quantized "
+        # packing, nesting, weight re-parametrisation
+        "_pack_padded_sequence _pad_packed_sequence _nested_tensor_from_mask _nested_tensor_from_mask_left_aligned "
+        "_nested_from_padded to_padded_tensor _weight_norm_interface _weight_norm"
     ).split()
 )
 

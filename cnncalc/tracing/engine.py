@@ -29,7 +29,6 @@ import weakref
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from math import prod
 from typing import Any
 
 import torch
@@ -47,7 +46,7 @@ class NeedsValues(Exception):
 
     def __init__(self, op: str) -> None:
         self.op = op
-        self.what = _READS.get(op, f"{op}()") + " reads tensor values"
+        self.what = _READS.get(op, f"{op}()")  # what read them, as the user wrote it
         super().__init__(self.what)
 
 
@@ -55,7 +54,7 @@ _READS = {"_local_scalar_dense": "a tensor's value (.item(), float(), int() or a
 
 
 class MemoryBound(Exception):
-    """A CPU run allocated past the bound cnncalc sets for it."""
+    """A CPU build or run would pass the memory bound cnncalc sets for it; ``what`` says where."""
 
     def __init__(self, bound: int, what: str) -> None:
         self.bound = bound
@@ -73,11 +72,6 @@ _NEEDS_VALUES = frozenset(
 )
 # Copies that keep a weight a weight (a cast, a contiguous copy of its transpose).
 _VIEW_LIKE = frozenset(["aten::_to_copy", "aten::clone", "aten::contiguous", "aten::_unsafe_view", "aten::expand"])
-# Tensors made from their arguments alone: a CPU run checks their size before they are allocated.
-_FACTORIES = frozenset(
-    "aten::" + name
-    for name in "empty empty_strided zeros ones full rand randn randint new_empty new_zeros new_ones new_full".split()
-)
 
 
 @dataclass
@@ -97,6 +91,9 @@ class Call:
     allocated: int = 0  # bytes of its outputs that an operation allocated (not views, not in-place results)
     items: list[Call] = field(default_factory=list)  # calls made directly in its forward, in order
     calls_modules: bool = False
+    raised: bool = False  # its forward raised (and the model caught it, or the run failed there)
+    computes_weight: bool = False  # a parametrization: it computes its owner's weight
+    wrapped: bool = False  # it ran on functorch-transformed tensors (vmap): shapes are per sample
 
     @property
     def is_module(self) -> bool:
@@ -108,11 +105,14 @@ class Call:
         return self.is_module and not self.calls_modules
 
     def add(self, other: Call) -> None:
+        """Take in ``other``'s work and that of every call it made."""
         for kind, macs in other.macs.items():
             self.macs[kind] = self.macs.get(kind, 0) + macs
         for name, count in other.uncounted.items():
             self.uncounted[name] = self.uncounted.get(name, 0) + count
         self.operations += other.operations
+        for item in other.items:
+            self.add(item)
 
 
 @dataclass(frozen=True)
@@ -125,30 +125,32 @@ class Operation:
     fresh: bool  # allocates its output (not a view, not in place)
     view_like: bool  # its output is its input seen another way (a view, or a copy of one: weight.t(), .to())
     needs_values: bool
-    factory: bool
+    takes_device: bool  # a factory: where its result is made is an argument
 
 
 @dataclass
 class Run:
     """A finished run: the model's own call (the root of the call tree) and what it returned."""
 
-    root: Call | None  # None: no hook ran (a scripted model)
+    root: Call
     output: Any
     operations: int
 
 
 def shapes_in(value: Any) -> tuple[Shape, ...]:
     """Every tensor's shape in ``value`` (tensors, tuples, lists, dicts), in order."""
-    if isinstance(value, torch.Tensor):
-        return (tuple(value.shape),)
-    if isinstance(value, (tuple, list)):
-        return tuple(s for item in value for s in shapes_in(item))
-    if isinstance(value, dict):
-        return tuple(s for item in value.values() for s in shapes_in(item))
-    return ()
+    return tuple(tuple(t.shape) for t in _tensors_in(value))
+
+
+def _transformed(tensor: torch.Tensor) -> bool:
+    """A functorch-wrapped tensor (inside vmap or grad): its shape is not what the kernels compute on."""
+    check = getattr(torch._C._functorch, "is_functorch_wrapped_tensor", None)
+    return bool(check(tensor)) if check is not None else False
 
 
 def _tensors_in(value: Any) -> Iterator[torch.Tensor]:
+    if torch.nn.parameter.is_lazy(value):
+        return  # a lazy module's parameter before its first call: no shape yet
     if isinstance(value, torch.Tensor):
         yield value
     elif isinstance(value, (tuple, list)):
@@ -211,28 +213,47 @@ def function_name(func: Any) -> str:
     return f"torch.{name}"
 
 
-class _Memory:
-    """The CPU run's allocations, held under ``bound`` bytes of resident memory over where it started."""
+class Usage:
+    """Memory a trace's CPU work may take: ``bound`` bytes of resident memory over what the process held when the
+    trace began, for its builds and its forward pass together.
+
+    Before each operation, its outputs are worked out on the meta device (no memory) and the operation refused if
+    they would pass the bound; after it, the resident memory itself is checked.
+    """
 
     def __init__(self, bound: int) -> None:
         self.bound = bound
         self.start = _resident()
 
     def before(self, op: Operation, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-        if not op.factory:
+        if not op.fresh or op.needs_values:  # views and in-place results allocate nothing; these have no meta kernel
             return
-        size = next((a for a in args if isinstance(a, (list, tuple))), kwargs.get("size"))
-        if size is None or not all(isinstance(n, int) for n in size):
+        where = {"device": torch.device("meta")} if op.takes_device else {}  # a factory would allocate on the CPU
+        try:
+            shaped = func(*_on_meta(args), **{**_on_meta(kwargs), **where})
+        except Exception:  # no meta kernel for it: the check after it still holds
             return
-        dtype = kwargs.get("dtype") or torch.get_default_dtype()
-        wanted = prod(size) * dtype.itemsize
+        wanted = sum(t.numel() * t.element_size() for t in _tensors_in(shaped))
         if _resident() - self.start + wanted > self.bound:
-            raise MemoryBound(self.bound, f"{op.name} of {list(size)} ({wanted:,} bytes)")
+            raise MemoryBound(self.bound, f"{op.name.replace('::', '.')} would allocate {wanted:,} bytes more")
 
     def after(self, op: Operation) -> None:
         grown = _resident() - self.start
         if grown > self.bound:
-            raise MemoryBound(self.bound, f"{op.name} (resident memory grew by {grown:,} bytes)")
+            raise MemoryBound(self.bound, f"{op.name.replace('::', '.')} took resident memory {grown:,} bytes up")
+
+
+def _on_meta(value: Any) -> Any:
+    """Arguments with every tensor as an empty meta tensor of its shape, dtype and strides."""
+    if isinstance(value, torch.Tensor):
+        if value.device.type == "meta":
+            return value
+        return torch.empty_strided(value.shape, value.stride(), dtype=value.dtype, device="meta")
+    if isinstance(value, (list, tuple)):
+        return type(value)(_on_meta(v) for v in value)
+    if isinstance(value, dict):
+        return {key: _on_meta(v) for key, v in value.items()}
+    return value
 
 
 def _resident() -> int:
@@ -247,12 +268,12 @@ def _resident() -> int:
 class Recorder:
     """The modes and hooks of one run. ``shortcuts`` prices meta operations without torch's slow kernels."""
 
-    def __init__(self, meta_shortcuts: bool = True, memory_bound: int | None = None) -> None:
+    def __init__(self, meta_shortcuts: bool = True, memory: Usage | None = None) -> None:
         self.stack: list[Call] = []
         # Once sympy is imported (torchvision imports it), torch's own convolution and pooling meta kernels start
         # at no extra cost, and the stand-ins' first CPU convolution would only add ~10 MB of oneDNN state.
         self.shortcuts = Shortcuts(stand_ins=SYMBOLIC_SHAPES not in sys.modules) if meta_shortcuts else None
-        self.memory = _Memory(memory_bound) if memory_bound is not None else None
+        self.memory = memory
         # Tensors an operation allocated, by id; the weak reference tells a live tensor from a reused id.
         self.fresh: dict[int, weakref.ref[torch.Tensor]] = {}
         self.in_hook = False  # the engine's own tensor calls are not the model's
@@ -260,8 +281,10 @@ class Recorder:
         self.weights: dict[int, weakref.ref[torch.Tensor]] = {}
         self.operations: dict[Any, Operation] = {}
         self.count = 0
-        self.failed_call: Call | None = None
-        self.top: list[Call] = []  # module calls made outside any other (the model's own call)
+        # The innermost call whose forward raised, and what it raised; cleared when any call completes after it
+        # (the model caught it). Only where the run's own exception came from is where it broke.
+        self.failure: Call | None = None
+        self.failure_error: BaseException | None = None
 
     # --- aten operations --------------------------------------------------------------------------------------------
 
@@ -280,7 +303,7 @@ class Recorder:
                 fresh=not returns_alias and not func._schema.is_mutable,
                 view_like=func.is_view or name in _VIEW_LIKE,
                 needs_values=name in _NEEDS_VALUES,
-                factory=name in _FACTORIES,
+                takes_device=any(argument.name == "device" for argument in func._schema.arguments),
             )
             self.operations[func] = found
         return found
@@ -290,14 +313,14 @@ class Recorder:
         on_meta = any(t.device.type == "meta" for t in _tensors_in(args))
         if op.needs_values and on_meta:
             raise NeedsValues(op.name.removeprefix("aten::"))  # the CPU can run it, the meta device cannot
-        if self.memory is not None:
+        if self.memory is not None and not on_meta:
             self.memory.before(op, func, args, kwargs)
         out = NOT_HANDLED
         if self.shortcuts is not None and on_meta:
             out = self.shortcuts.run(func, args, kwargs)
         if out is NOT_HANDLED:
             out = func(*args, **kwargs)
-        if self.memory is not None:
+        if self.memory is not None and not on_meta:
             self.memory.after(op)
         self.count += 1
         self._attribute(op, args, out)
@@ -323,16 +346,27 @@ class Recorder:
         elif not op.counted:
             target.uncounted[op.name] = target.uncounted.get(op.name, 0) + 1
         if op.fresh:
+            derived = list(_tensors_in(args))
+            from_weights = bool(derived) and all(self._is_weight(t) for t in derived)  # weight_norm's g·v/‖v‖
             for tensor in _tensors_in(out):
-                self._remember(self.fresh, tensor)
-        elif op.view_like and args and self._is_weight(args[0]):
-            for tensor in _tensors_in(out):
-                self._remember(self.weights, tensor)
+                self._remember(self.weights if from_weights else self.fresh, tensor)
+        elif op.view_like and args and isinstance(args[0], torch.Tensor):
+            # A view of a weight is a weight; a view of a fresh tensor hands its allocation on (F.linear over 3-D
+            # input returns a view of addmm's result: the row's output is that memory).
+            if self._is_weight(args[0]):
+                for tensor in _tensors_in(out):
+                    self._remember(self.weights, tensor)
+            elif self._is_known(self.fresh, args[0]):
+                del self.fresh[id(args[0])]
+                for tensor in _tensors_in(out):
+                    self._remember(self.fresh, tensor)
 
     def _is_weight(self, value: Any) -> bool:
-        if isinstance(value, (torch.nn.Parameter, torch.ScriptObject)):
-            return True
-        reference = self.weights.get(id(value))
+        return isinstance(value, (torch.nn.Parameter, torch.ScriptObject)) or self._is_known(self.weights, value)
+
+    @staticmethod
+    def _is_known(table: dict[int, weakref.ref[torch.Tensor]], value: Any) -> bool:
+        reference = table.get(id(value))
         return reference is not None and reference() is value
 
     # --- module calls and function calls -----------------------------------------------------------------------------
@@ -352,28 +386,49 @@ class Recorder:
 
     def _enter(self, module: Any, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         owner = self.owner()
+        call = self.module_call(module, name, owner, args, kwargs)
+        if owner is not None:
+            # A parametrization (weight_norm, spectral_norm…) computes its owner's weight: part of that layer.
+            call.computes_weight = ".parametrizations." in name
+            owner.calls_modules |= not call.computes_weight
+            owner.items.append(call)
+        self.stack.append(call)
+
+    @staticmethod
+    def module_call(module: Any, name: str, owner: Call | None, args: Any, kwargs: Any) -> Call:
         received = [*_tensors_in(args), *_tensors_in(kwargs)]
         call = Call(module, name, owner, tuple(tuple(t.shape) for t in received))
         call.input_dtypes = tuple(str(t.dtype).removeprefix("torch.") for t in received)
-        if owner is not None:
-            owner.calls_modules = True
-            owner.items.append(call)
-        else:
-            self.top.append(call)
-        self.stack.append(call)
+        call.wrapped = any(_transformed(t) for t in received)
+        return call
 
-    def exit_module(self, output: Any) -> None:
+    def exit_module(self, output: Any, raised: bool) -> None:
         self.in_hook = True
         try:
-            self._exit(output)
+            self.finish(self.stack.pop(), output, raised)
         finally:
             self.in_hook = False
 
-    def _exit(self, output: Any) -> None:
-        call = self.stack.pop()
+    def finish(self, call: Call, output: Any, raised: bool) -> None:
+        """A module call ends: its outputs, its weights, and whether it is where the run broke."""
+        self._ended(call, raised)
         call.outputs = shapes_in(output)
         call.allocated = self._allocated(output)
         call.params = sum(p.numel() for p in weights_of(call.module))
+        if call.computes_weight:  # what it returns is the weight its owner multiplies by
+            for tensor in _tensors_in(output):
+                self._remember(self.weights, tensor)
+
+    def _ended(self, call: Call, raised: bool) -> None:
+        call.raised = raised
+        if not raised:
+            self.failure = self.failure_error = None  # whatever raised before was caught: not where the run broke
+        elif self.failure is None:
+            self.failure, self.failure_error = call, sys.exc_info()[1]  # the innermost: outer calls see it pass
+
+    def broke_at(self, error: BaseException) -> Call | None:
+        """The call whose forward raised ``error`` (None: the model's own forward raised it, outside any call)."""
+        return self.failure if self.failure_error is error else None
 
     @staticmethod
     def _remember(table: dict[int, weakref.ref[torch.Tensor]], tensor: torch.Tensor) -> None:
@@ -389,8 +444,7 @@ class Recorder:
         """Bytes of the tensors in ``output`` that an operation allocated, each counted for one row only."""
         total = 0
         for tensor in _tensors_in(output):
-            reference = self.fresh.get(id(tensor))
-            if reference is not None and reference() is tensor:
+            if self._is_known(self.fresh, tensor):
                 del self.fresh[id(tensor)]
                 total += tensor.numel() * tensor.element_size()
         return total
@@ -404,12 +458,11 @@ class Recorder:
         try:
             out = func(*args, **kwargs)
         except BaseException:
-            if self.failed_call is None:
-                self.failed_call = call  # the innermost: outer calls see the same exception pass
+            self._ended(call, raised=True)
             raise
         finally:
             self.stack.pop()
-        self.failed_call = None  # a failure the forward caught and went on from is not where it broke
+        self._ended(call, raised=False)
         tensors = list(_tensors_in(out))
         if call.operations or tensors:
             call.outputs = tuple(tuple(t.shape) for t in tensors)
@@ -445,22 +498,34 @@ class _FunctionMode(TorchFunctionMode):
         return self.recorder.function(func, args, kwargs or {})
 
 
+class NotHookable(Exception):
+    """A module torch cannot hook (a scripted one)."""
+
+
 @contextmanager
 def hooked(model: Any, recorder: Recorder) -> Iterator[None]:
-    """Pre and post hooks on every module of ``model``, named as ``named_modules()`` names them."""
+    """Pre and post hooks on every module under ``model`` (the model's own call is the run's root), named as
+    ``named_modules()`` names them. Ours run before the model's own pre-hooks (weight_norm computes its weight in
+    one: that is the layer's work) and after its post-hooks, and even when the forward raises."""
     handles = []
-    for qualified, module in model.named_modules():
-        name = qualified or type(module).__name__
 
-        def before(module: Any, args: tuple[Any, ...], kwargs: dict[str, Any], name: str = name) -> None:
-            recorder.enter_module(module, name, args, kwargs)
+    def after(module: Any, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any) -> None:
+        # Called from torch's `except` block, with no output, when the forward raised.
+        recorder.exit_module(output, raised=output is None and sys.exc_info()[0] is not None)
 
-        def after(module: Any, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any) -> None:
-            recorder.exit_module(output)
-
-        handles.append(module.register_forward_pre_hook(before, with_kwargs=True))
-        handles.append(module.register_forward_hook(after, with_kwargs=True))
     try:
+        for qualified, module in model.named_modules():
+            if module is model:
+                continue
+
+            def before(module: Any, args: tuple[Any, ...], kwargs: dict[str, Any], name: str = qualified) -> None:
+                recorder.enter_module(module, name, args, kwargs)
+
+            try:
+                handles.append(module.register_forward_pre_hook(before, with_kwargs=True, prepend=True))
+                handles.append(module.register_forward_hook(after, with_kwargs=True, always_call=True))
+            except Exception as error:  # a scripted module (torch.jit) takes no such hooks
+                raise NotHookable(f"{qualified} ({type(module).__name__}): {error}") from None
         yield
     finally:
         for handle in handles:
@@ -493,6 +558,8 @@ def run(
     """
     modes = {module: module.training for module in model.modules()}
     model.eval()
+    root = recorder.module_call(model, type(model).__name__, None, args, kwargs)
+    recorder.stack = [root]
     try:
         with ExitStack() as stack:
             if device_context is not None:
@@ -509,4 +576,8 @@ def run(
     finally:
         for module, training in modes.items():
             module.training = training
-    return Run(recorder.top[0] if recorder.top else None, output, operations=recorder.count)
+    recorder.stack.pop()
+    recorder.in_hook = True
+    recorder.finish(root, output, raised=False)
+    recorder.in_hook = False
+    return Run(root, output, operations=recorder.count)

@@ -35,7 +35,7 @@ from torch import nn
 
 from ..errors import InvalidParameter
 from ..models import PythonReference
-from .engine import MemoryBound, NeedsValues, Recorder, recording
+from .engine import MemoryBound, NeedsValues, Recorder, Usage, recording
 
 
 def first_line(error: BaseException) -> str:
@@ -43,16 +43,35 @@ def first_line(error: BaseException) -> str:
     return f"{type(error).__name__}: {text[0] if text else ''}"
 
 
+@contextmanager
+def imports_kept_apart(reference: PythonReference) -> Iterator[None]:
+    """The model's folder first on ``sys.path`` while it is traced (as ``python path/to/file.py`` has it), and the
+    modules imported from that folder forgotten afterwards: the next model's ``import blocks`` is its own."""
+    folder = os.path.dirname(os.path.abspath(reference.where)) if reference.is_file else os.getcwd()
+    added = folder not in sys.path
+    if added:
+        sys.path.insert(0, folder)
+    before = set(sys.modules)
+    try:
+        yield
+    finally:
+        if reference.is_file:
+            for name in set(sys.modules) - before:
+                path = getattr(sys.modules[name], "__file__", None) or ""
+                if os.path.abspath(path).startswith(folder + os.sep):
+                    del sys.modules[name]
+        if added and folder in sys.path:
+            sys.path.remove(folder)
+
+
 def import_target(reference: PythonReference) -> Any:
-    """The object ``reference`` names (a module instance, class or factory). Imports, so runs, the user's code."""
+    """The object ``reference`` names (a module instance, class or factory). Imports, so runs, the user's code:
+    a file under a module name of its own, a module as ``python -m`` finds it (see imports_kept_apart)."""
     where = reference.where
     try:
         if reference.is_file:
             if not os.path.isfile(where):
                 raise InvalidParameter("model", reference.text, f"a Python file, but {where} does not exist")
-            folder = os.path.dirname(os.path.abspath(where))
-            if folder not in sys.path:
-                sys.path.insert(0, folder)  # as `python path/to/file.py` does: sibling modules import
             name = f"cnncalc_model_{os.path.splitext(os.path.basename(where))[0]}_{abs(hash(os.path.abspath(where)))}"
             spec = importlib.util.spec_from_file_location(name, where)
             if spec is None or spec.loader is None:
@@ -61,8 +80,6 @@ def import_target(reference: PythonReference) -> Any:
             sys.modules[name] = module
             spec.loader.exec_module(module)
         else:
-            if os.getcwd() not in sys.path:
-                sys.path.insert(0, os.getcwd())  # as `python -m` does
             module = importlib.import_module(where)
     except InvalidParameter:
         raise
@@ -95,7 +112,7 @@ class BuildFailed(Exception):
         super().__init__(line)
 
 
-def build(target: Any, reference: PythonReference, device: str, memory_bound: int) -> Built:
+def build(target: Any, reference: PythonReference, device: str, memory: Usage) -> Built:
     """Build (or move) the model for a run on ``device`` ("meta" or "cpu")."""
     if isinstance(target, nn.Module):
         if reference.called:
@@ -113,15 +130,21 @@ def build(target: Any, reference: PythonReference, device: str, memory_bound: in
             return Built(_call(target, reference, _meta_device), "meta")
         except BuildFailed as failed:
             reason = failed.line
-        model = _call(target, reference, _meta_weights)  # BuildFailed again: it needs the CPU
+        model = _call(target, reference, _meta_weights(memory))  # BuildFailed again: it needs the CPU
         return Built(model, "meta", f"built with its weights on the meta device but its arithmetic on real tensors: "
                      f"its constructor reads tensor values ({reason})")  # fmt: skip
-    return Built(_call(target, reference, _on_cpu(memory_bound)), "cpu")
+    return Built(_call(target, reference, _on_cpu(memory)), "cpu")
 
 
 def _as_built(model: Any, device: str) -> Built:
-    """A model someone already built: never moved, its values never touched."""
-    tensors = [*model.named_parameters(remove_duplicate=False), *model.named_buffers(remove_duplicate=False)]
+    """A model someone already built: never moved, its values never touched (a weight tied to several modules
+    gets one stand-in, which torch ties again)."""
+    tensors = [*model.named_parameters(), *model.named_buffers()]
+    if any(nn.parameter.is_lazy(tensor) for _, tensor in tensors):
+        raise InvalidParameter(
+            "model", type(model).__name__, "a built model whose lazy layers have their sizes",
+            "name its class or factory instead: cnncalc builds it and its first call sizes them",
+        )  # fmt: skip
     on_meta = any(tensor.device.type == "meta" for _, tensor in tensors)
     if device == "meta":
         if on_meta:
@@ -146,8 +169,8 @@ def _call(target: Any, reference: PythonReference, way: Any) -> Any:
     except (MemoryBound, InvalidParameter):
         raise
     except NeedsValues as needs:
-        raise BuildFailed(needs.what) from None
-    except Exception as error:
+        raise BuildFailed(f"it reads tensor values: {needs.what}") from None
+    except (Exception, SystemExit) as error:  # the user's constructor may raise anything, sys.exit included
         raise BuildFailed(first_line(error)) from None
     if not isinstance(built, nn.Module):
         raise InvalidParameter(
@@ -164,8 +187,17 @@ def _meta_device() -> Iterator[None]:
         yield
 
 
+def _meta_weights(memory: Usage) -> Any:
+    @contextmanager
+    def way() -> Iterator[None]:
+        with _weights_on_meta(), recording(Recorder(memory=memory), functions=False):
+            yield
+
+    return way
+
+
 @contextmanager
-def _meta_weights() -> Iterator[None]:
+def _weights_on_meta() -> Iterator[None]:
     def parameter(module: Any, name: str, value: Any) -> Any:
         if value is None or isinstance(value, nn.parameter.UninitializedParameter) or value.device.type == "meta":
             return None
@@ -182,17 +214,16 @@ def _meta_weights() -> Iterator[None]:
         hooks.register_module_buffer_registration_hook(buffer),
     ]
     try:
-        with recording(Recorder(), functions=False):
-            yield
+        yield
     finally:
         for handle in handles:
             handle.remove()
 
 
-def _on_cpu(memory_bound: int) -> Any:
+def _on_cpu(memory: Usage) -> Any:
     @contextmanager
     def way() -> Iterator[None]:
-        with recording(Recorder(meta_shortcuts=False, memory_bound=memory_bound), functions=False):
+        with recording(Recorder(meta_shortcuts=False, memory=memory), functions=False):
             yield
 
     return way

@@ -68,10 +68,14 @@ _POOLS = frozenset(
 )
 # Imported by torch._check on its first call: from then on torch's Python meta kernels start at no extra cost.
 SYMBOLIC_SHAPES = "torch.fx.experimental.symbolic_shapes"
-# A stand-in of more cells than this is not worth building: torch's meta kernel answers instead.
+# A stand-in past these is not worth running (or would not fit): torch's meta kernel answers instead. Cells of
+# its input or output, and multiply-accumulates (output cells × kernel cells, or input cells × kernel cells for a
+# transposed convolution), each bounded before it runs.
 STAND_IN_MAX_ELEMENTS = 1 << 22
+STAND_IN_MAX_WORK = 1 << 25
 # Pointwise by tag, but shaped by `self` alone (the mask must broadcast to it): left to torch.
 _NOT_BROADCAST = frozenset([aten.masked_fill.Scalar, aten.masked_fill.Tensor])
+_WHERE = frozenset([aten.where.self, aten.where.ScalarSelf, aten.where.ScalarOther, aten.where.Scalar])
 # Elementwise, but not tagged so by torch.
 _UNTAGGED_POINTWISE = frozenset(["aten::hardswish"])
 # Arguments that set the result's layout or type (clone's memory_format, to's dtype): left to torch.
@@ -251,6 +255,8 @@ class Shortcuts:
         tensors = _tensors(args, kwargs)
         if not tensors:
             return NOT_HANDLED
+        if func in _WHERE and (not isinstance(args[0], torch.Tensor) or args[0].dtype != torch.bool):
+            return NOT_HANDLED  # the meta kernel takes only a bool condition
         shape = broadcast(*(t.shape for t in tensors))
         if shape is None:
             return NOT_HANDLED
@@ -362,10 +368,21 @@ class Shortcuts:
         if x.shape[1] != reads or out_channels % groups or (bias is not None and tuple(bias.shape) != (out_channels,)):
             return NOT_HANDLED
         spatial = tuple(x.shape[2:])
-        if prod(spatial) > STAND_IN_MAX_ELEMENTS:
-            return NOT_HANDLED
         kernel = tuple(weight.shape[2:])
         arguments = (tuple(stride), tuple(padding), tuple(dilation), bool(transposed), tuple(output_padding))
+        if not _plain_ints(*arguments[:3], arguments[4]):
+            return NOT_HANDLED
+        if len({len(a) for a in (spatial, kernel, *arguments[:3], arguments[4])}) != 1:
+            return NOT_HANDLED
+        rows = list(zip(spatial, kernel, stride, padding, dilation, output_padding, strict=True))
+        if transposed:  # every input cell scatters the whole kernel: the output is at most this large
+            largest = [(n - 1) * s + d * (k - 1) + 1 + o for n, k, s, _, d, o in rows]
+            work = prod(spatial) * prod(kernel)
+        else:  # every output cell reads the whole kernel, and there are at most as many as padded input cells
+            largest = [n + 2 * p for n, _, _, p, _, _ in rows]
+            work = prod(largest) * prod(kernel)
+        if max(prod(spatial), prod(largest)) > STAND_IN_MAX_ELEMENTS or work > STAND_IN_MAX_WORK:
+            return NOT_HANDLED
 
         def stand_in() -> Any:
             one = torch.zeros((1, 1, *spatial))
@@ -384,7 +401,7 @@ class Shortcuts:
         if _tensors(args[1:], kwargs) != []:
             return NOT_HANDLED
         spatial = tuple(x.shape[2:])
-        if prod(spatial) > STAND_IN_MAX_ELEMENTS:
+        if not _pool_fits(func, spatial, args[1:]):
             return NOT_HANDLED
         rest = _value_key(args[1:]), _value_key(sorted(kwargs.items()))
         out = self._stand_in((func, spatial, rest), lambda: func(torch.zeros((1, 1, *spatial)), *args[1:], **kwargs))
@@ -520,6 +537,26 @@ def _proxy(value: Any) -> Any:
     if isinstance(value, torch.Tensor):
         return torch.ones([1] * value.dim(), dtype=value.dtype)
     return value
+
+
+def _plain_ints(*values: Any) -> bool:
+    return all(isinstance(v, int) and not isinstance(v, bool) for value in values for v in value)
+
+
+def _pool_fits(func: Any, spatial: tuple[int, ...], args: tuple[Any, ...]) -> bool:
+    """The stand-in's cells and work within bounds: a window (or an adaptive output) may be as large as asked."""
+    if not args or not isinstance(args[0], (list, tuple)) or not _plain_ints(args[0]) or len(args[0]) > len(spatial):
+        return False
+    sizes = [*args[0], *[args[0][-1]] * (len(spatial) - len(args[0]))] if args[0] else list(spatial)
+    if "adaptive" in func._schema.name:  # the output is as asked; each cell reads at most its input's share, and one
+        output = prod(sizes)
+        work = output * prod(-(-n // max(o, 1)) + 1 for n, o in zip(spatial, sizes, strict=True))
+    else:  # a window per output cell, at most one output cell per padded input cell
+        padding = args[2] if len(args) > 2 and isinstance(args[2], (list, tuple)) and _plain_ints(args[2]) else [0]
+        pads = [*padding, *[padding[-1]] * (len(spatial) - len(padding))] if padding else [0] * len(spatial)
+        output = prod(n + 2 * p for n, p in zip(spatial, pads, strict=False))
+        work = output * prod(sizes)
+    return max(prod(spatial), output) <= STAND_IN_MAX_ELEMENTS and work <= STAND_IN_MAX_WORK
 
 
 def _value_key(value: Any) -> Any:

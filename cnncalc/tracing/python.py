@@ -3,36 +3,45 @@
 Where cnncalc has a formula for a module (found through its class hierarchy:
 torchvision's ``Conv3DSimple(nn.Conv3d)`` is a Conv3d), the formula's shape,
 parameters and MACs must equal what torch ran, or cnncalc has a bug (exit 3).
-A subclass that overrides ``forward`` is counted by what it runs.
+A subclass that overrides what the torch class computes with (``forward``,
+``_conv_forward``…), or an instance whose ``forward`` was replaced, is
+counted by what it runs.
 
 The run is on the meta device (no weights, no arithmetic) unless the model
 needs tensor values — to build (then only its weights go to the meta device)
 or in its forward (``.item()``, ``nonzero``, ``if x.sum() > 0``): then it is
 built and run on the CPU, under ``CPU_MEMORY_BOUND``, with a note that says so.
+While the user's code runs, what it prints goes to stderr: stdout is the answer.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import re
+import sys
 from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, redirect_stdout
 from typing import Any
 
 import torch
+from torch.nn.utils import parametrize
 
 from ..collector import paused
 from ..errors import CnnCalcError, InvalidParameter, LayerMismatch, TorchDisagreement
 from ..layers import ANY_ARGUMENTS, SIGNATURES, Context, Layer, apply
 from ..models import PythonReference
-from ..trace import INTEGER_DTYPES, InputSpec, Trace, TraceRow
+from ..trace import INDEX_DTYPES, InputSpec, Trace, TraceRow, check_device
 from .costs import KINDS
-from .engine import Call, MemoryBound, NeedsValues, Recorder, run, weights_of
-from .loading import BuildFailed, Built, build, first_line, import_target
+from .engine import Call, MemoryBound, NeedsValues, NotHookable, Recorder, Usage, run, weights_of
+from .loading import BuildFailed, Built, build, first_line, import_target, imports_kept_apart
 
-# A CPU build and run may hold this much more resident memory than before it started.
+# A CPU build and run may hold this much more resident memory than the process held before the trace began.
 CPU_MEMORY_BOUND = 4 << 30
-DEVICES = ("auto", "meta", "cpu")
 
 
 class _NeedsCpu(Exception):
+    """The meta device cannot run this forward; ``line`` says why."""
+
     def __init__(self, line: str) -> None:
         self.line = line
         super().__init__(line)
@@ -42,51 +51,61 @@ def trace_model(
     reference: PythonReference, inputs: Sequence[InputSpec], batch: int, dtype: str, device: str = "auto"
 ) -> Trace:
     """Trace the model ``reference`` names on ``inputs`` (each without batch)."""
-    if device not in DEVICES:
-        raise InvalidParameter("device", device, "auto, meta or cpu")
-    with paused():  # a library call: the collector is back as it was when it returns
-        return _build_and_trace(reference, inputs, batch, dtype, device)
+    check_device(device)
+    with ExitStack() as stack:
+        stack.enter_context(paused())  # a library call: the collector is back as it was when it returns
+        stack.enter_context(redirect_stdout(sys.stderr))
+        stack.enter_context(imports_kept_apart(reference))
+        memory = Usage(CPU_MEMORY_BOUND)  # one bound for everything the trace runs on the CPU
+        try:
+            return _build_and_trace(reference, inputs, batch, dtype, device, memory)
+        except MemoryBound as bound:
+            raise _too_big(reference, bound.what) from None
+        except NotHookable as error:
+            raise InvalidParameter(
+                "model", reference.text, "a model whose modules torch can hook (not scripted with torch.jit)",
+                str(error).splitlines()[0],
+            ) from None  # fmt: skip
+    raise AssertionError("unreachable")  # ExitStack does not swallow exceptions; this satisfies the type checker
 
 
 def _build_and_trace(
-    reference: PythonReference, inputs: Sequence[InputSpec], batch: int, dtype: str, device: str
+    reference: PythonReference, inputs: Sequence[InputSpec], batch: int, dtype: str, device: str, memory: Usage
 ) -> Trace:
     target = import_target(reference)
-    notes: list[str] = []
-    if device != "cpu":
-        try:
-            built = build(target, reference, "meta", CPU_MEMORY_BOUND)
-        except BuildFailed as failed:
-            if device == "meta":
-                raise InvalidParameter(
-                    "model",
-                    reference.text,
-                    "a model that builds on the meta device",
-                    f"{failed.line}; try --device cpu",
-                ) from None
-            notes.append(f"built and run on the CPU: it does not build on the meta device ({failed.line})")
-        else:
-            if built.note:
-                notes.append(built.note)
-            try:
-                return _trace(built, reference, inputs, batch, dtype, notes)
-            except _NeedsCpu as needs:
-                if device == "meta":
-                    raise InvalidParameter(
-                        "model", reference.text, "a forward pass that runs on the meta device",
-                        f"it needs tensor values ({needs.line}); try --device cpu",
-                    ) from None  # fmt: skip
-                weights = sum(p.numel() * p.element_size() for p in built.model.parameters())
-                if weights > CPU_MEMORY_BOUND:
-                    raise _too_big(reference, f"its weights alone are {weights:,} bytes") from None
-                notes = [f"run on the CPU: its forward needs tensor values ({needs.line})"]
+    if device == "cpu":
+        return _trace(_build(target, reference, "cpu", memory), reference, inputs, batch, dtype, memory, [])
     try:
-        built = build(target, reference, "cpu", CPU_MEMORY_BOUND)
+        built = build(target, reference, "meta", memory)
+    except BuildFailed as failed:
+        if device == "meta":
+            raise InvalidParameter(
+                "model", reference.text, "a model that builds on the meta device", f"{failed.line}; try --device cpu"
+            ) from None
+        note = f"built and run on the CPU: it does not build on the meta device ({failed.line})"
+        return _trace(_build(target, reference, "cpu", memory), reference, inputs, batch, dtype, memory, [note])
+    try:
+        return _trace(built, reference, inputs, batch, dtype, memory, [built.note] if built.note else [])
+    except _NeedsCpu as needs:
+        if device == "meta":
+            raise InvalidParameter(
+                "model",
+                reference.text,
+                "a forward pass that runs on the meta device",
+                f"{needs.line}; try --device cpu",
+            ) from None
+        weights = sum(p.numel() * p.element_size() for p in weights_of(built.model))
+        if weights > CPU_MEMORY_BOUND:
+            raise _too_big(reference, f"its weights alone are {weights:,} bytes") from None
+        note = f"run on the CPU: {needs.line}"
+        return _trace(_build(target, reference, "cpu", memory), reference, inputs, batch, dtype, memory, [note])
+
+
+def _build(target: Any, reference: PythonReference, device: str, memory: Usage) -> Built:
+    try:
+        return build(target, reference, device, memory)
     except BuildFailed as failed:
         raise InvalidParameter("model", reference.text, "a model that builds", failed.line) from None
-    except MemoryBound as bound:
-        raise _too_big(reference, f"building it allocated past that at {bound.what}") from None
-    return _trace(built, reference, inputs, batch, dtype, notes)
 
 
 def _too_big(reference: PythonReference, why: str) -> InvalidParameter:
@@ -98,25 +117,29 @@ def _too_big(reference: PythonReference, why: str) -> InvalidParameter:
 
 
 def _trace(
-    built: Built, reference: PythonReference, inputs: Sequence[InputSpec], batch: int, dtype: str, notes: list[str]
+    built: Built,
+    reference: PythonReference,
+    inputs: Sequence[InputSpec],
+    batch: int,
+    dtype: str,
+    memory: Usage,
+    notes: list[str],
 ) -> Trace:
     model, device = built.model, built.device
     args, kwargs = _make_inputs(inputs, batch, dtype, device)
     meta = device == "meta"
-    recorder = Recorder(meta_shortcuts=meta, memory_bound=None if meta else CPU_MEMORY_BOUND)
+    recorder = Recorder(meta_shortcuts=meta, memory=None if meta else memory)
     try:
         done = run(model, args, kwargs, recorder, (lambda: torch.device("meta")) if meta else None, built.stand_ins)
     except NeedsValues as needs:
-        raise _NeedsCpu(needs.what) from None
-    except MemoryBound as bound:
-        raise _too_big(reference, f"its forward pass allocated past that at {bound.what}") from None
-    except Exception as error:
+        raise _NeedsCpu(f"its forward reads tensor values: {needs.what}") from None
+    except (MemoryBound, NotHookable):
+        raise
+    except (Exception, SystemExit) as error:  # the user's forward may raise anything, sys.exit included
         if meta and _meta_limitation(error):
-            raise _NeedsCpu(first_line(error)) from None
-        _explain(recorder, error, reference, inputs, kwargs)
+            raise _NeedsCpu(f"its forward cannot run on the meta device (torch: {first_line(error)})") from None
+        _explain(recorder, error, reference, inputs)
         raise  # _explain always raises; this keeps the type checker sure of it
-    if done.root is None:
-        raise InvalidParameter("model", reference.text, "a model whose forward can be hooked (not a scripted one)")
     rows = [_row(index, call) for index, call in enumerate(_rows_of(done.root), start=1)]
     unique = weights_of(model)  # shared parameters count once; quantized layers' packed weights count too
     return Trace(
@@ -161,7 +184,9 @@ def _make_inputs(
 
 
 def _meta_limitation(error: BaseException) -> bool:
-    """An error from the meta device itself (no values, no kernel), not from the model's shapes."""
+    """An error from the meta device itself (no kernel, no values, or a tensor the model made elsewhere), not one
+    the model's shapes would raise on any device: torch says "meta" in those, and raises NotImplementedError for a
+    kernel it lacks."""
     return isinstance(error, NotImplementedError) or "meta" in str(error).lower()
 
 
@@ -183,9 +208,7 @@ def _rows_of(call: Call) -> Iterator[Call]:
 
 def _row(index: int, call: Call) -> TraceRow:
     total = Call(None, call.name, None)
-    total.add(call)
-    for item in call.items:  # a one-row module's functional calls (MultiheadAttention's F.linear, …)
-        total.add(item)
+    total.add(call)  # with its functional calls (MultiheadAttention's F.linear, …) and its parametrizations
     macs = sum(total.macs.values())
     by_kind = tuple((kind, total.macs[kind]) for kind in KINDS if kind in total.macs)
     if call.is_module and macs and isinstance(call.module, torch.nn.RNNBase):
@@ -212,17 +235,19 @@ def _row(index: int, call: Call) -> TraceRow:
     notes: tuple[str, ...] = ()
     computed = False
     layer = layer_of(module)
-    if layer is not None and len(call.inputs) == 1 and call.outputs:
+    if layer is not None and len(call.inputs) == 1 and call.outputs and not call.wrapped and not call.raised:
         notes = _check_formula(call, layer, macs)
         computed = True
+    if call.raised:
+        notes = ("its forward raised, and the model went on",)
     return TraceRow(index, call.name, written, kind, computed=computed, notes=notes, type="module", **common)
 
 
 def _check_formula(call: Call, layer: Layer, macs: int) -> tuple[str, ...]:
     """cnncalc's formula for this module against what torch ran: shape, parameters and MACs must agree."""
-    integer = bool(call.input_dtypes) and call.input_dtypes[0] in INTEGER_DTYPES
+    indices = bool(call.input_dtypes) and call.input_dtypes[0] in INDEX_DTYPES
     try:
-        outcome = apply(layer, call.inputs[0], Context(integer_input=integer, first=False, python_model=True))
+        outcome = apply(layer, call.inputs[0], Context(integer_input=indices, first=False, python_model=True))
     except CnnCalcError as error:
         raise TorchDisagreement(f"{call.name}'s input", f"refused ({error.describe()})", "accepted") from None
     if outcome is None:
@@ -247,7 +272,9 @@ def layer_of(module: Any) -> Layer | None:
         ),
         None,
     )
-    if base is None or getattr(type(module), "forward", None) is not getattr(base, "forward", None):
+    if base is None or "forward" in vars(module) or _overrides(type(module), base):
+        return None
+    if not _plain_parameters(module, base.__name__):  # weight_norm's weight_g and weight_v, parametrizations
         return None
     kind = base.__name__
     if kind in ANY_ARGUMENTS:
@@ -264,11 +291,40 @@ def layer_of(module: Any) -> Layer | None:
     return Layer(kind, (), kwargs)
 
 
+# What a torch.nn subclass may redefine and still compute as its base class does.
+_KEEPS_COMPUTATION = frozenset(["__init__", "extra_repr", "reset_parameters", "__repr__", "__setstate__", "_get_name"])
+
+
+def _overrides(cls: type, base: type) -> bool:
+    """A subclass that redefines a method its torch.nn base computes with (forward, _conv_forward, …)."""
+    for ancestor in cls.__mro__[: cls.__mro__.index(base)]:
+        for name, value in vars(ancestor).items():
+            if name not in _KEEPS_COMPUTATION and callable(value) and hasattr(base, name):
+                return True
+    return False
+
+
+_RECURRENT_PARAMETER = re.compile(r"(weight|bias)_(ih|hh|hr)_l\d+(_reverse)?")
+
+
+def _plain_parameters(module: Any, kind: str) -> bool:
+    """The torch class's own parameters, by their own names, and nothing that re-parametrises them."""
+    if parametrize.is_parametrized(module) or any(True for _ in module.children()):
+        return False
+    names = [name for name, _ in module.named_parameters(recurse=False)]
+    if kind in ("LSTM", "GRU", "RNN"):
+        return all(_RECURRENT_PARAMETER.fullmatch(name) for name in names)
+    return set(names) <= {"weight", "bias"}
+
+
 def named_outputs(value: Any, path: str = "") -> Iterator[tuple[str, tuple[int, ...]]]:
-    """Every tensor a model returned, by path: ``output`` alone, ``0``/``1`` in a tuple, ``out``/``aux`` in a dict,
-    ``out.0`` nested."""
+    """Every tensor a model returned, by path: ``output`` alone, ``0``/``1`` in a tuple, ``out``/``aux`` in a dict
+    or a dataclass, ``out.0`` nested."""
     if isinstance(value, torch.Tensor):
         yield (path or "output"), tuple(value.shape)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for part in dataclasses.fields(value):
+            yield from named_outputs(getattr(value, part.name), f"{path}.{part.name}" if path else part.name)
     elif isinstance(value, dict):
         for key, item in value.items():
             yield from named_outputs(item, f"{path}.{key}" if path else str(key))
@@ -282,39 +338,35 @@ def named_outputs(value: Any, path: str = "") -> Iterator[tuple[str, tuple[int, 
 # --- when the forward raises ----------------------------------------------------------------------------------------
 
 
-def _explain(
-    recorder: Recorder, error: BaseException, reference: PythonReference, inputs: Sequence[InputSpec], kwargs: Any
-) -> None:
+def _explain(recorder: Recorder, error: BaseException, reference: PythonReference, inputs: Sequence[InputSpec]) -> None:
     """Say in cnncalc's words where the forward broke and why; raises."""
-    open_modules = [call for call in recorder.stack if call.is_module]
-    failed = recorder.failed_call
-    if failed is not None and (not open_modules or failed.owner is open_modules[-1]):
-        owner = failed.owner.name if failed.owner is not None else "the model"
-        raise LayerMismatch(
-            f"{failed.name} in {owner}'s forward", f"inputs it can take (torch: {first_line(error)})", _shapes(failed)
-        ) from None
-    if not open_modules:
+    failure = recorder.broke_at(error)
+    if failure is None:  # in the model's own forward, outside any call cnncalc saw
+        root = recorder.stack[0]
+        if isinstance(error, TypeError) and not root.items and not root.operations:
+            raise InvalidParameter(
+                "input", " ".join(spec.written() for spec in inputs),
+                f"the arguments {type(root.module).__name__}.forward takes", first_line(error),
+            ) from None  # fmt: skip
         raise InvalidParameter(
             "model", reference.text, f"a forward pass that runs on {len(inputs)} input(s)", first_line(error)
         ) from None
-    call = open_modules[-1]
-    kind = type(call.module).__name__
-    if call.owner is None and isinstance(error, TypeError) and not call.items:
-        raise InvalidParameter(
-            "input", " ".join(spec.written() for spec in inputs), f"the arguments {kind}.forward takes",
-            first_line(error),
-        ) from None  # fmt: skip
-    label = f"{call.name} ({kind})"
-    layer = layer_of(call.module)
-    if layer is not None and len(call.inputs) == 1:
-        integer = bool(call.input_dtypes) and call.input_dtypes[0] in INTEGER_DTYPES
+    if not failure.is_module:
+        owner = failure.owner.name if failure.owner is not None else "the model"
+        raise LayerMismatch(
+            f"{failure.name} in {owner}'s forward", f"inputs it can take (torch: {first_line(error)})", _shapes(failure)
+        ) from None
+    label = f"{failure.name} ({type(failure.module).__name__})"
+    layer = layer_of(failure.module)
+    if layer is not None and len(failure.inputs) == 1 and not failure.wrapped:
+        indices = bool(failure.input_dtypes) and failure.input_dtypes[0] in INDEX_DTYPES
         try:
-            apply(layer, call.inputs[0], Context(integer_input=integer, first=False, python_model=True))
+            apply(layer, failure.inputs[0], Context(integer_input=indices, first=False, python_model=True))
         except LayerMismatch as mismatch:
             raise LayerMismatch(label, mismatch.expected, mismatch.got, mismatch.fix) from None
         except InvalidParameter:
             pass
-    raise LayerMismatch(label, f"an input it can take (torch: {first_line(error)})", _shapes(call)) from None
+    raise LayerMismatch(label, f"an input it can take (torch: {first_line(error)})", _shapes(failure)) from None
 
 
 def _shapes(call: Call) -> str:
