@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import InvalidParameter, TorchDisagreement
 from .layers import Layer
-from .trace import Trace
+from .network import Trace
 
 if TYPE_CHECKING:
     from .conv import ConvGeometry

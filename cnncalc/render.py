@@ -17,10 +17,10 @@ from .table import Section
 if TYPE_CHECKING:
     from .confirm import Confirmation, NumericCheck, RnnConfirmation, SolveCheck, TraceCheck
     from .conv import ConvGeometry
+    from .network import Trace
     from .pool import AdaptiveGeometry, PoolGeometry
     from .rnn import RnnGeometry
     from .solve import Solution, SolveResult
-    from .trace import Trace
 
 SCHEMA_VERSION = 1
 MACS_TRACE = (
@@ -125,6 +125,15 @@ def print_table(
     if export is not None:
         plain = [title, *(line for s in sections for line in _section_lines(s, width)), *(explain or [])]
         export.save(title, [*plain, *(pictures or [])])
+
+
+def trace_text(trace: Trace, width: int | None = None) -> str:
+    """A trace as the command line prints it, without colour (a notebook's or a REPL's repr)."""
+    width = width or table.terminal_width()
+    lines = [trace_title(trace)]
+    for section in trace_tables(trace, None):
+        lines += _section_lines(section, width)
+    return "\n".join(lines)
 
 
 def _section_lines(section: Section, width: int) -> list[str]:

@@ -213,7 +213,7 @@ class Traced:
 
 def _trace(o: dict[str, Any]) -> Traced:
     from .models import resolve_model
-    from .trace import check_device, check_dtype, parse_input, trace_chain
+    from .network import check_device, check_dtype, parse_input, trace_chain
     from .values import parse_int
 
     if o["model"] is None:

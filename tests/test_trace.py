@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from cnncalc.chain import parse_chain, parse_layer
 from cnncalc.errors import CnnCalcError, InvalidParameter, LayerMismatch
 from cnncalc.models import resolve_model
-from cnncalc.trace import trace_chain
+from cnncalc.network import trace_chain
 
 MODELS = Path(__file__).parent / "models"
 

@@ -25,7 +25,7 @@ from cnncalc.chain import parse_chain
 from cnncalc.confirm import confirm_chain, import_torch
 from cnncalc.errors import CnnCalcError, InvalidParameter, LayerMismatch
 from cnncalc.models import parse_reference
-from cnncalc.trace import InputSpec, Trace, trace_chain
+from cnncalc.network import InputSpec, Trace, trace_chain
 from cnncalc.tracing.python import trace_model
 
 pytestmark = [pytest.mark.torch, pytest.mark.usefixtures("one_torch_thread")]

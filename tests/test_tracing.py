@@ -281,7 +281,7 @@ def test_a_built_model_is_left_as_it_is(monkeypatch: pytest.MonkeyPatch) -> None
     """A reference to a model built at import runs with meta stand-ins for its weights: it is never moved, so the
     CPU can still run it when its forward needs values."""
     from cnncalc.models import parse_reference
-    from cnncalc.trace import InputSpec
+    from cnncalc.network import InputSpec
     from cnncalc.tracing.loading import import_target
 
     for name, shape, device in (("built_functional", (3, 8, 8), "meta"), ("built_data_dependent", (8,), "cpu")):
@@ -381,7 +381,7 @@ def test_the_cpu_bound_refuses_before_allocating() -> None:
     import resource
 
     from cnncalc.models import parse_reference
-    from cnncalc.trace import InputSpec
+    from cnncalc.network import InputSpec
 
     reference = parse_reference(f"{EDGES}:Huge")
     assert reference is not None

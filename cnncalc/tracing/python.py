@@ -30,7 +30,7 @@ from ..collector import paused
 from ..errors import CnnCalcError, InvalidParameter, LayerMismatch, TorchDisagreement
 from ..layers import ANY_ARGUMENTS, SIGNATURES, Context, Layer, apply
 from ..models import PythonReference
-from ..trace import INDEX_DTYPES, InputSpec, Trace, TraceRow, check_device
+from ..network import INDEX_DTYPES, InputSpec, Trace, TraceRow, check_device
 from .costs import KINDS
 from .engine import Call, MemoryBound, NeedsValues, NotHookable, Recorder, Usage, run, weights_of
 from .loading import BuildFailed, Built, build, first_line, import_target, imports_kept_apart
@@ -51,14 +51,30 @@ def trace_model(
     reference: PythonReference, inputs: Sequence[InputSpec], batch: int, dtype: str, device: str = "auto"
 ) -> Trace:
     """Trace the model ``reference`` names on ``inputs`` (each without batch)."""
+    with imports_kept_apart(reference):
+        return _traced(reference, None, inputs, batch, dtype, device)
+
+
+def trace_module(model: Any, inputs: Sequence[InputSpec], batch: int, dtype: str, device: str = "auto") -> Trace:
+    """Trace a live ``nn.Module`` on ``inputs``: never moved, its training flags and values as they were after."""
+    if not isinstance(model, torch.nn.Module):
+        raise InvalidParameter("model", type(model).__name__, "an nn.Module", "pass the model object itself")
+    name = type(model).__name__
+    return _traced(PythonReference(name, "", (name,)), model, inputs, batch, dtype, device)
+
+
+def _traced(
+    reference: PythonReference, target: Any, inputs: Sequence[InputSpec], batch: int, dtype: str, device: str
+) -> Trace:
     check_device(device)
     with ExitStack() as stack:
         stack.enter_context(paused())  # a library call: the collector is back as it was when it returns
         stack.enter_context(redirect_stdout(sys.stderr))
-        stack.enter_context(imports_kept_apart(reference))
         memory = Usage(CPU_MEMORY_BOUND)  # one bound for everything the trace runs on the CPU
         try:
-            return _build_and_trace(reference, inputs, batch, dtype, device, memory)
+            if target is None:
+                target = import_target(reference)
+            return _build_and_trace(reference, target, inputs, batch, dtype, device, memory)
         except MemoryBound as bound:
             raise _too_big(reference, bound.what) from None
         except NotHookable as error:
@@ -70,9 +86,14 @@ def trace_model(
 
 
 def _build_and_trace(
-    reference: PythonReference, inputs: Sequence[InputSpec], batch: int, dtype: str, device: str, memory: Usage
+    reference: PythonReference,
+    target: Any,
+    inputs: Sequence[InputSpec],
+    batch: int,
+    dtype: str,
+    device: str,
+    memory: Usage,
 ) -> Trace:
-    target = import_target(reference)
     if device == "cpu":
         return _trace(_build(target, reference, "cpu", memory), reference, inputs, batch, dtype, memory, [])
     try:

@@ -106,8 +106,10 @@ class TraceRow:
     allocated_bytes: int | None = None  # its outputs' bytes that were newly allocated (None: every output's)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Trace:
+    """A tensor's way through a network: its rows and totals. Its repr is the table ``cnncalc trace`` prints."""
+
     rows: tuple[TraceRow, ...]
     input_shapes: tuple[tuple[int, ...], ...]
     dtype: str
@@ -162,6 +164,25 @@ class Trace:
         if self.measured_param_bytes is not None:
             return self.measured_param_bytes
         return self.total_params * DTYPE_BYTES[self.param_dtype]
+
+    def to_json(self) -> dict[str, Any]:
+        """What ``cnncalc trace --json`` prints for it."""
+        from .render import trace_json
+
+        return trace_json(self, None)
+
+    def __repr__(self) -> str:
+        from .render import trace_text
+
+        return trace_text(self)
+
+    def _repr_html_(self) -> str:
+        """A notebook shows the same table (its box characters need a monospaced font)."""
+        import html
+
+        from .render import trace_text
+
+        return f"<pre>{html.escape(trace_text(self, 120))}</pre>"
 
     def output_named(self, name: str) -> tuple[int, ...]:
         """The shape of one returned tensor by its path (``out``, ``0``, ``out.1``); the first for ``""``."""
