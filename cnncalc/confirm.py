@@ -441,37 +441,65 @@ class _SeedCell:
 
 @dataclass(frozen=True)
 class TraceCheck:
-    """torch's word on each row of a traced chain (True: same shape and parameters)."""
+    """torch's word on each row of a traced chain (True: the same shape, parameters and MACs), and each row's
+    FLOPs as its run counted them."""
 
     verified: tuple[bool, ...]
+    flops: tuple[int, ...] = ()
 
 
 def confirm_chain(trace: Trace, layers: list[Layer]) -> TraceCheck:
-    """Build every layer on the meta device and run the input through them, one by one."""
+    """Build every layer on the meta device and run the input through them with the trace engine: each layer's
+    output, parameters and MACs must be cnncalc's."""
+    from .tracing.engine import Call, NeedsValues, run
+    from .tracing.engine import Recorder as Engine
+
     torch = import_torch()
-    x = torch.empty((*trace.rows[0].input_shape,), device="meta", dtype=getattr(torch, trace.dtype))
-    marks = []
+    modules = []
     for layer, row in zip(layers, trace.rows, strict=True):
         built = layer.replaced(**dict(row.inferred))  # `_` filled in with what the trace inferred
-        args, kwargs = built.args, built.kwargs
         try:
             with torch.device("meta"), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                module = getattr(torch.nn, layer.kind)(*args, **kwargs)
+                modules.append(getattr(torch.nn, layer.kind)(*built.args, **built.kwargs))
         except (TypeError, ValueError, RuntimeError) as error:  # arguments torch builds no layer from: bad input
             raise InvalidParameter(
                 "model", layer.written(), f"arguments torch accepts (torch: {_first_line(error)})"
             ) from None
-        module.eval()  # as Python models are traced: batch norm then uses its running statistics
-        out = _forward(torch, module, x)
-        x = out[0] if isinstance(out, tuple) else out  # a recurrent layer's sequence goes on
-        if tuple(x.shape) != row.output_shape:
-            raise TorchDisagreement(f"{layer.label}'s output", list(row.output_shape), list(x.shape))
-        params = sum(p.numel() for p in module.parameters())
-        if params != row.params:
-            raise TorchDisagreement(f"{layer.label}'s parameters", row.params, params)
-        marks.append(True)
-    return TraceCheck(tuple(marks))
+
+    class Chain(torch.nn.Module):  # type: ignore[misc,name-defined]
+        def __init__(self) -> None:
+            super().__init__()
+            self.layers = torch.nn.ModuleList(modules)
+
+        def forward(self, x: Any) -> Any:
+            for module in self.layers:
+                out = module(x)
+                x = out[0] if isinstance(out, tuple) else out  # a recurrent layer's sequence goes on
+            return x
+
+    x = torch.empty((*trace.rows[0].input_shape,), device="meta", dtype=getattr(torch, trace.dtype))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:  # evaluation mode, as Python models are traced: batch norm uses its running statistics
+            done = run(Chain(), (x,), {}, Engine(), lambda: torch.device("meta"))
+        except NeedsValues as needs:
+            raise TorchDisagreement("validity", "valid", needs.what) from None
+        except Exception as error:
+            raise TorchDisagreement("validity", "valid", _first_line(error)) from error
+    calls = [item for item in done.root.items if item.is_module]
+    flops = []
+    for layer, row, call in zip(layers, trace.rows, calls, strict=True):
+        total = Call(None, call.name, None)
+        total.add(call)
+        if call.outputs[:1] != (row.output_shape,):
+            raise TorchDisagreement(f"{layer.label}'s output", list(row.output_shape), list(call.outputs[0]))
+        if call.params != row.params:
+            raise TorchDisagreement(f"{layer.label}'s parameters", row.params, call.params)
+        if sum(total.macs.values()) != row.macs:
+            raise TorchDisagreement(f"{layer.label}'s MACs", row.macs, sum(total.macs.values()))
+        flops.append(total.flops)
+    return TraceCheck(tuple(True for _ in calls), tuple(flops))
 
 
 # How many solutions of `--target` are built and run in torch (the best ones).

@@ -14,7 +14,7 @@ effective stride) multiplies by the window's stride.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from math import prod
 from typing import Any
 
@@ -104,6 +104,7 @@ class TraceRow:
     macs_by_kind: tuple[tuple[str, int], ...] = ()  # convolution, matmul, attention, recurrent
     uncounted: tuple[tuple[str, int], ...] = ()  # operations with no cost rule, and how often they ran
     allocated_bytes: int | None = None  # its outputs' bytes that were newly allocated (None: every output's)
+    flops: int | None = None  # every arithmetic operation (None: not counted: a chain under --no-verify)
 
 
 @dataclass(frozen=True, repr=False)
@@ -136,6 +137,12 @@ class Trace:
         return sum(row.macs for row in self.rows)
 
     @property
+    def total_flops(self) -> int | None:
+        """Every arithmetic operation (the FLOPs convention); None where not every row was counted."""
+        counted = [row.flops for row in self.rows]
+        return None if any(f is None for f in counted) else sum(f for f in counted if f is not None)
+
+    @property
     def uncounted(self) -> dict[str, int]:
         """Operations without a cost rule, over the whole run: their MACs are not in the total."""
         found: dict[str, int] = {}
@@ -164,6 +171,13 @@ class Trace:
         if self.measured_param_bytes is not None:
             return self.measured_param_bytes
         return self.total_params * DTYPE_BYTES[self.param_dtype]
+
+    def with_flops(self, flops: tuple[int, ...]) -> Trace:
+        """The same trace with each row's FLOPs (a chain's, as torch's run counted them)."""
+        if not flops:
+            return self
+        rows = tuple(replace(row, flops=count) for row, count in zip(self.rows, flops, strict=True))
+        return replace(self, rows=rows)
 
     def to_json(self) -> dict[str, Any]:
         """What ``cnncalc trace --json`` prints for it."""

@@ -28,6 +28,12 @@ MACS_TRACE = (
     "from the input side), linear and matmul, attention (QKᵀ and A·V), recurrent layers; bias, normalisation, "
     "activations, pooling and elementwise operations count 0 (torchvision's convention for its GFLOPS)"
 )
+FLOPS_TRACE = (
+    "every arithmetic operation: 2 per multiply-accumulate, 1 per output element of a bias and of each elementwise "
+    "operation, 2 per element of batch norm with running statistics, 6 per element of a norm that computes them "
+    "(+1 each for weight and bias), 5 per element of softmax, a window per output of pooling, 1 per input "
+    "element of a reduction; moving data counts 0 (the rule in full: README, cnncalc trace)"
+)
 MACS_CONVENTION = "one multiply-accumulate per weight use, bias excluded; transposed counted from the input side"
 
 
@@ -543,12 +549,14 @@ def trace_tables(trace: Trace, check: TraceCheck | None) -> list[Section]:
             _received(row.output_shapes) if python else _dims(row.output_shape),
             f"{row.params:,}",
             f"{row.macs:,}",
+            *([f"{row.flops:,}" if row.flops is not None else "—"] if trace.total_flops is not None else []),
         ]
         if not python:
             cells += [_field(row.receptive_field), _field(row.jump)]
         cells.append(mark)
         rows.append(tuple(cells))
     header = ["#", *(["name"] if python else []), "layer", "input", "output", "params", "MACs"]
+    header += ["FLOPs"] if trace.total_flops is not None else []
     header += [] if python else ["RF", "jump"]
     header.append("torch")
     layers = Section(rows, header=tuple(header))
@@ -566,6 +574,12 @@ def trace_tables(trace: Trace, check: TraceCheck | None) -> list[Section]:
             f", {trace.total_params - trace.trainable_params:,} not; shared weights counted once)",
         ),
         ("MACs", f"{trace.total_macs:,}: {MACS_TRACE}"),
+        (
+            "FLOPs",
+            f"{trace.total_flops:,}: {FLOPS_TRACE}"
+            if trace.total_flops is not None
+            else "not counted: FLOPs come from torch's run (drop --no-verify)",
+        ),
     ]
     kinds = _macs_by_kind(trace)
     if python and kinds:
@@ -673,6 +687,7 @@ def trace_json(trace: Trace, check: TraceCheck | None) -> dict[str, Any]:
                 "output_shapes": [list(shape) for shape in row.output_shapes],
                 "params": row.params,
                 "macs": row.macs,
+                "flops": row.flops,
                 "macs_by_kind": dict(row.macs_by_kind),
                 "uncounted": dict(row.uncounted),
                 "receptive_field": list(row.receptive_field) if row.receptive_field else None,
@@ -689,6 +704,8 @@ def trace_json(trace: Trace, check: TraceCheck | None) -> dict[str, Any]:
         "total_macs": trace.total_macs,
         "macs_by_kind": _macs_by_kind(trace),
         "macs_convention": MACS_TRACE,
+        "total_flops": trace.total_flops,
+        "flops_convention": FLOPS_TRACE,
         "uncounted": trace.uncounted,
         "warnings": trace_warnings(trace),
         "activation_bytes": trace.activation_bytes,

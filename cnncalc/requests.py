@@ -282,6 +282,11 @@ def _confirm_trace(traced: Traced, options: dict[str, Any]) -> Any:
     return confirm_chain(traced.trace, traced.layers)
 
 
+def _counted(traced: Traced, check: Any) -> Any:
+    """The trace with a chain's FLOPs from its confirmation run, where it ran."""
+    return traced.trace.with_flops(check.flops) if check is not None else traced.trace
+
+
 def _render(name: str) -> Callable[..., Any]:
     def call(*args: Any) -> Any:
         from . import render
@@ -294,7 +299,7 @@ def _render(name: str) -> Callable[..., Any]:
 def _trace_json(traced: Traced, check: Any) -> dict[str, Any]:
     from .render import trace_json
 
-    return trace_json(traced.trace, check)
+    return trace_json(_counted(traced, check), check)
 
 
 def _trace_title(traced: Traced) -> str:
@@ -306,7 +311,7 @@ def _trace_title(traced: Traced) -> str:
 def _trace_tables(traced: Traced, check: Any) -> list[Any]:
     from .render import trace_tables
 
-    return trace_tables(traced.trace, check)
+    return trace_tables(_counted(traced, check), check)
 
 
 def _explain(name: str) -> Callable[[Any], list[str]]:

@@ -153,6 +153,12 @@ UNCOUNTED: dict[str, Any] = {
     "description": "aten operations with no MAC rule → how often they ran: their work is not in the MACs",
 }
 SHAPES: dict[str, Any] = {"type": "array", "items": SHAPE}
+FLOPS: dict[str, Any] = {
+    "type": ["integer", "null"],
+    "minimum": 0,
+    "description": "every arithmetic operation, by the rule flops_convention names; null: not counted (a chain "
+    "under --no-verify)",
+}
 
 TRACE = _object(
     "cnncalc trace --json",
@@ -190,6 +196,7 @@ TRACE = _object(
                     "output_shapes": SHAPES,
                     "params": NONNEG,
                     "macs": NONNEG,
+                    "flops": FLOPS,
                     "macs_by_kind": MACS_BY_KIND,
                     "uncounted": UNCOUNTED,
                     "receptive_field": NULLABLE_SHAPE,
@@ -219,6 +226,8 @@ TRACE = _object(
         "total_macs": NONNEG,
         "macs_by_kind": MACS_BY_KIND,
         "macs_convention": STRING,
+        "total_flops": FLOPS,
+        "flops_convention": STRING,
         "uncounted": UNCOUNTED,
         "warnings": {"type": "array", "items": STRING},
         "activation_bytes": NONNEG,

@@ -422,3 +422,39 @@ def test_a_path_with_a_space(cnncalc: Run, tmp_path: Path) -> None:
     folder.mkdir()
     (folder / "net.py").write_text("from torch import nn\n\n\ndef net():\n    return nn.Linear(4, 2)\n")
     assert trace_json(cnncalc, "--input", "4", f"{folder}/net.py:net")["outputs"] == {"output": [1, 2]}
+
+
+def test_flops_by_hand(cnncalc: Run) -> None:
+    """The FLOPs rule on each operation of a small residual model, counted by hand."""
+    cells = 4 * 8 * 8
+    data = trace_json(cnncalc, "--input", "4x8x8", f"{CASES}:Residual")
+    assert rows(data, "layer", "macs", "flops") == [
+        ("Conv2d(4, 4, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))", cells * 36, 2 * cells * 36 + cells),
+        ("BatchNorm2d(4, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)", 0, 2 * cells),
+        ("ReLU()", 0, cells),
+        ("+", 0, cells),
+        ("torch.flatten", 0, 0),
+        ("Linear(in_features=256, out_features=10, bias=True)", cells * 10, 2 * cells * 10 + 10),
+        ("torch.softmax", 0, 5 * 10),
+    ]
+    assert data["total_flops"] == sum(row["flops"] for row in data["layers"])
+    assert data["flops_convention"].startswith("every arithmetic operation: 2 per multiply-accumulate")
+
+
+def test_flops_of_a_chain_come_from_its_confirmation(cnncalc: Run) -> None:
+    chain = "Conv2d(3, 8, 3) -> BatchNorm2d(8) -> ReLU() -> MaxPool2d(2) -> Flatten() -> Linear(_, 10)"
+    data = trace_json(cnncalc, "--input", "3x10x10", chain)
+    out = 8 * 8 * 8
+    assert [row["flops"] for row in data["layers"]] == [
+        2 * out * 27 + out, 2 * out, out, (out // 4) * 4, 0, 2 * 128 * 10 + 10,
+    ]  # fmt: skip
+    unconfirmed = trace_json(cnncalc, "--input", "3x10x10", chain, "--no-verify")
+    assert unconfirmed["total_flops"] is None and {row["flops"] for row in unconfirmed["layers"]} == {None}
+
+
+def test_an_lstm_counts_the_same_flops_on_every_device(cnncalc: Run) -> None:
+    """On the CPU, oneDNN runs an LSTM layer as one kernel; on the meta device, step by step: the same FLOPs."""
+    meta = trace_json(cnncalc, "--input", "5:int64", f"{CASES}:Tagger", "--input", "mask=5:bool")
+    cpu = trace_json(cnncalc, "--input", "5:int64", f"{CASES}:Tagger", "--input", "mask=5:bool", "--device", "cpu")
+    lstm = [next(r for r in data["layers"] if r["kind"] == "LSTM") for data in (meta, cpu)]
+    assert lstm[0]["flops"] == lstm[1]["flops"] == 2 * 5 * 4 * 32 * (16 + 32) + 5 * 32 * 21

@@ -210,3 +210,193 @@ def cost(name: str, args: Sequence[Any], out: Any, weights: Sequence[int] = ()) 
 def costs_nothing(name: str) -> bool:
     """Known to multiply nothing by a weight (quantized kernels without a rule: elementwise, pooling, norms)."""
     return name in NO_MACS or name.startswith(("prim::", "quantized::"))
+
+
+# --- FLOPs: every arithmetic operation --------------------------------------------------------------------------
+#
+# The second convention, for "FLOPs including the elementwise work". The rule, per aten operation:
+# - a product (convolution, linear, matmul, attention): 2 per MAC (a multiply and an add), and 1 per output
+#   element for an added bias or term (addmm, a convolution's bias);
+# - an elementwise operation (torch tags it pointwise): 1 per output element, whatever the function;
+# - batch norm with running statistics: 2 per element (statistics and affine folded into a scale and a shift);
+#   a norm that computes its statistics (layer, group, instance, batch norm in training): 6 per element (mean 1,
+#   variance 3, normalise 2), and 1 more each for a weight and a bias;
+# - softmax and log-softmax: 5 per element (max, subtract, exp, sum, divide); attention kernels: 2 per MAC and
+#   6 per score (scale and softmax);
+# - pooling: the window's cells per output element; adaptive pooling and reductions: 1 per input element
+#   (std and var: 3);
+# - interpolation: 2·n − 1 per output element for n neighbours blended (nearest 0, linear 3, bilinear 7,
+#   trilinear 15, bicubic 31);
+# - a fused LSTM layer: its products, plus the 21 elementwise operations per hidden unit and step that its
+#   unfused cell runs (13 without biases);
+# - moving data (copies, views, indexing, padding, concatenation, embedding lookups, new tensors): 0.
+
+FlopRule = Callable[[Sequence[Any], Any, int], int]
+FLOP_RULES: dict[str, FlopRule] = {}
+
+
+def flop_rule(*names: str) -> Callable[[FlopRule], FlopRule]:
+    def register(function: FlopRule) -> FlopRule:
+        for name in names:
+            FLOP_RULES[name] = function
+        return function
+
+    return register
+
+
+def _numel(shape: Any) -> int:
+    return prod(shape) if isinstance(shape, tuple) else 0
+
+
+@flop_rule("aten::convolution", "aten::_convolution", "aten::convolution_overrideable", "aten::mkldnn_convolution")
+def _convolution_flops(args: Sequence[Any], out: Any, macs: int) -> int:
+    return 2 * macs + (_numel(out) if args[2] is not None else 0)
+
+
+@flop_rule("aten::addmm", "aten::baddbmm", "aten::addbmm", "aten::addmv")
+def _added_product_flops(args: Sequence[Any], out: Any, macs: int) -> int:
+    return 2 * macs + _numel(out)
+
+
+@flop_rule("aten::_addmm_activation", *(f"quantized::{k}" for k in ("linear_relu", "linear_relu_dynamic")))
+def _activated_product_flops(args: Sequence[Any], out: Any, macs: int) -> int:
+    return 2 * macs + 2 * _numel(out)  # the bias, then the activation
+
+
+@flop_rule(*(f"quantized::conv{n}d_relu" for n in (1, 2, 3)))
+def _quantized_conv_relu_flops(args: Sequence[Any], out: Any, macs: int) -> int:
+    return 2 * macs + 2 * _numel(out)
+
+
+def _scores(query: Shape, key: Shape) -> int:
+    return prod(query[:-1]) * key[-2]
+
+
+@flop_rule(
+    "aten::_scaled_dot_product_flash_attention_for_cpu",
+    "aten::_scaled_dot_product_flash_attention",
+    "aten::_scaled_dot_product_efficient_attention",
+    "aten::_scaled_dot_product_cudnn_attention",
+    "aten::_scaled_dot_product_fused_attention_overrideable",
+    "aten::_native_multi_head_attention",
+)
+def _attention_flops(args: Sequence[Any], out: Any, macs: int) -> int:
+    return 2 * macs + 6 * _scores(args[0], args[1])
+
+
+@flop_rule("aten::_transformer_encoder_layer_fwd")
+def _encoder_layer_flops(args: Sequence[Any], out: Any, macs: int) -> int:
+    return 2 * macs + 6 * _scores(args[0], args[0])  # its input attends to itself
+
+
+@flop_rule("aten::mkldnn_rnn_layer")
+def _rnn_layer_flops(args: Sequence[Any], out: Any, macs: int) -> int:
+    steps: int = prod(args[0][:-1])  # sequence × batch, in either layout
+    hidden, has_biases = int(args[10]), bool(args[12])
+    return 2 * macs + steps * hidden * (21 if has_biases else 13)
+
+
+@flop_rule("aten::native_batch_norm", "aten::_native_batch_norm_legit", "aten::_native_batch_norm_legit_functional")
+def _batch_norm_flops(args: Sequence[Any], out: Any, macs: int) -> int:
+    # native_batch_norm(input, weight, bias, running_mean, running_var, training, …): with running statistics
+    # and not training, they and the affine fold into one scale and shift.
+    training = next((a for a in args[3:] if isinstance(a, bool)), True)
+    if not training and args[3] is not None:
+        return 2 * _numel(args[0])
+    return _numel(args[0]) * (6 + (args[1] is not None) + (args[2] is not None))
+
+
+@flop_rule("aten::_native_batch_norm_legit_no_training")
+def _inference_batch_norm_flops(args: Sequence[Any], out: Any, macs: int) -> int:
+    return 2 * _numel(args[0])
+
+
+@flop_rule("aten::native_layer_norm")
+def _layer_norm_flops(args: Sequence[Any], out: Any, macs: int) -> int:
+    return _numel(args[0]) * (6 + (args[2] is not None) + (args[3] is not None))
+
+
+@flop_rule("aten::native_group_norm")
+def _group_norm_flops(args: Sequence[Any], out: Any, macs: int) -> int:
+    return _numel(args[0]) * (6 + (args[1] is not None) + (args[2] is not None))
+
+
+@flop_rule("aten::_fused_rms_norm")
+def _rms_norm_flops(args: Sequence[Any], out: Any, macs: int) -> int:
+    return _numel(args[0]) * (4 + (len(args) > 2 and args[2] is not None))  # square, mean, rsqrt·x
+
+
+@flop_rule("aten::_softmax", "aten::_log_softmax", "aten::_safe_softmax", "aten::_masked_softmax")
+def _softmax_flops(args: Sequence[Any], out: Any, macs: int) -> int:
+    return 5 * _numel(args[0])
+
+
+@flop_rule(
+    *(f"aten::{kind}_pool{n}d{end}" for kind in ("max", "avg") for n in (1, 2, 3) for end in ("", "_with_indices")),
+    *(f"aten::quantized_max_pool{n}d" for n in (1, 2, 3)),
+)
+def _pool_flops(args: Sequence[Any], out: Any, macs: int) -> int:
+    kernel = args[1] if isinstance(args[1], list) else [args[1]]
+    spatial = len(out) - 2 if isinstance(out, tuple) and len(out) > 2 else len(kernel)
+    window = prod(kernel) if len(kernel) == spatial else kernel[0] ** spatial
+    return _numel(out) * window
+
+
+@flop_rule(
+    *(f"aten::{name}" for name in (
+        "adaptive_avg_pool1d adaptive_avg_pool2d adaptive_avg_pool3d _adaptive_avg_pool2d _adaptive_avg_pool3d "
+        "adaptive_max_pool1d adaptive_max_pool2d adaptive_max_pool3d sum mean amax amin max min argmax argmin "
+        "aminmax prod norm linalg_vector_norm cumsum cumprod any all count_nonzero"
+    ).split()),
+)  # fmt: skip
+def _reduction_flops(args: Sequence[Any], out: Any, macs: int) -> int:
+    return _numel(args[0])
+
+
+@flop_rule("aten::std", "aten::var", "aten::std_mean", "aten::var_mean", "aten::logsumexp")
+def _spread_flops(args: Sequence[Any], out: Any, macs: int) -> int:
+    return 3 * _numel(args[0])
+
+
+def _blend(neighbours: int) -> FlopRule:
+    def rule(args: Sequence[Any], out: Any, macs: int) -> int:
+        return (2 * neighbours - 1) * _numel(out)
+
+    return rule
+
+
+for _name, _neighbours in (
+    ("upsample_linear1d", 2), ("upsample_bilinear2d", 4), ("_upsample_bilinear2d_aa", 4), ("grid_sampler_2d", 4),
+    ("upsample_trilinear3d", 8), ("grid_sampler_3d", 8), ("upsample_bicubic2d", 16), ("_upsample_bicubic2d_aa", 16),
+):  # fmt: skip
+    FLOP_RULES[f"aten::{_name}"] = _blend(_neighbours)
+
+
+@flop_rule("aten::native_dropout", "aten::quantize_per_tensor", "aten::quantize_per_channel", "aten::dequantize")
+def _per_element_flops(args: Sequence[Any], out: Any, macs: int) -> int:
+    return _numel(out)
+
+
+@flop_rule("aten::scatter_add", "aten::scatter_reduce", "aten::index_add")
+def _accumulate_flops(args: Sequence[Any], out: Any, macs: int) -> int:
+    return _numel(next((a for a in reversed(args) if isinstance(a, tuple)), ()))
+
+
+@flop_rule("aten::_weight_norm_interface", "aten::_weight_norm")
+def _weight_norm_flops(args: Sequence[Any], out: Any, macs: int) -> int:
+    return 3 * _numel(args[0])  # the norm of v, then g·v/‖v‖
+
+
+def flops(name: str, args: Sequence[Any], out: Any, macs: int, elementwise: bool) -> int | None:
+    """FLOPs of ``name`` by the rule above (``macs`` from ``cost``, ``elementwise``: torch tags it pointwise);
+    None for an operation cnncalc cannot price."""
+    found = FLOP_RULES.get(name)
+    if found is not None:
+        return found(args, out, macs)
+    if name in RULES:
+        return 2 * macs
+    if elementwise or name.startswith("quantized::"):  # quantized:: kernels without a rule are elementwise
+        return _numel(out)
+    if costs_nothing(name):  # moving data, or making tensors
+        return 0
+    return None

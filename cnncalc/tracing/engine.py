@@ -36,7 +36,7 @@ from torch.overrides import TorchFunctionMode
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from . import costs
-from .meta import NOT_HANDLED, SYMBOLIC_SHAPES, Shortcuts
+from .meta import NOT_HANDLED, SYMBOLIC_SHAPES, UNTAGGED_POINTWISE, Shortcuts
 
 Shape = tuple[int, ...]
 
@@ -86,6 +86,7 @@ class Call:
     outputs: tuple[Shape, ...] = ()
     params: int = 0
     macs: dict[str, int] = field(default_factory=dict)
+    flops: int = 0
     uncounted: dict[str, int] = field(default_factory=dict)
     operations: int = 0
     allocated: int = 0  # bytes of its outputs that an operation allocated (not views, not in-place results)
@@ -108,6 +109,7 @@ class Call:
         """Take in ``other``'s work and that of every call it made."""
         for kind, macs in other.macs.items():
             self.macs[kind] = self.macs.get(kind, 0) + macs
+        self.flops += other.flops
         for name, count in other.uncounted.items():
             self.uncounted[name] = self.uncounted.get(name, 0) + count
         self.operations += other.operations
@@ -122,6 +124,7 @@ class Operation:
     name: str
     rule: bool  # priced by costs
     counted: bool  # priced or known to cost nothing
+    elementwise: bool  # torch tags it pointwise (FLOPs: one per output element)
     fresh: bool  # allocates its output (not a view, not in place)
     view_like: bool  # its output is its input seen another way (a view, or a copy of one: weight.t(), .to())
     needs_values: bool
@@ -163,6 +166,8 @@ def _tensors_in(value: Any) -> Iterator[torch.Tensor]:
 
 def _shaped(value: Any) -> Any:
     """Arguments for costs: each tensor as its shape, a quantized kernel's packed weight as its weight's."""
+    if torch.nn.parameter.is_lazy(value):
+        return None  # a lazy layer's weight while it is being given its size
     if isinstance(value, torch.Tensor):
         return tuple(value.shape)
     if isinstance(value, (tuple, list)):
@@ -295,11 +300,13 @@ class Recorder:
             tags = func.tags
             rule = name in costs.RULES
             returns_alias = any(r.alias_info is not None for r in func._schema.returns)
-            counted = rule or costs.costs_nothing(name) or torch.Tag.pointwise in tags or func.is_view or returns_alias
+            elementwise = torch.Tag.pointwise in tags or name.rstrip("_") in UNTAGGED_POINTWISE
+            counted = rule or costs.costs_nothing(name) or elementwise or func.is_view or returns_alias
             found = Operation(
                 name=name,
                 rule=rule,
                 counted=counted,
+                elementwise=elementwise,
                 fresh=not returns_alias and not func._schema.is_mutable,
                 view_like=func.is_view or name in _VIEW_LIKE,
                 needs_values=name in _NEEDS_VALUES,
@@ -336,15 +343,23 @@ class Recorder:
             target.outputs = shapes_in(out)
             self.stack[-1].items.append(target)
         target.operations += 1
-        if op.rule:
-            first = next(_tensors_in(out), None)
-            weights = [i for i, a in enumerate(args) if self._is_weight(a)]
-            shaped = [_shaped(a) for a in args]
-            priced = costs.cost(op.name, shaped, tuple(first.shape) if first is not None else (), weights)
-            for kind, macs in (priced or {}).items():
-                target.macs[kind] = target.macs.get(kind, 0) + macs
-        elif not op.counted:
+        if not op.counted:
             target.uncounted[op.name] = target.uncounted.get(op.name, 0) + 1
+            self._remember_outputs(op, args, out)
+            return
+        first = next(_tensors_in(out), None)
+        shaped = [_shaped(a) for a in args]
+        out_shape = tuple(first.shape) if first is not None else ()
+        macs = 0
+        if op.rule:
+            weights = [i for i, a in enumerate(args) if self._is_weight(a)]
+            for kind, count in (costs.cost(op.name, shaped, out_shape, weights) or {}).items():
+                target.macs[kind] = target.macs.get(kind, 0) + count
+                macs += count
+        target.flops += costs.flops(op.name, shaped, out_shape, macs, op.elementwise) or 0  # views and copies: 0
+        self._remember_outputs(op, args, out)
+
+    def _remember_outputs(self, op: Operation, args: tuple[Any, ...], out: Any) -> None:
         if op.fresh:
             derived = list(_tensors_in(args))
             from_weights = bool(derived) and all(self._is_weight(t) for t in derived)  # weight_norm's g·v/‖v‖

@@ -77,7 +77,7 @@ STAND_IN_MAX_WORK = 1 << 25
 _NOT_BROADCAST = frozenset([aten.masked_fill.Scalar, aten.masked_fill.Tensor])
 _WHERE = frozenset([aten.where.self, aten.where.ScalarSelf, aten.where.ScalarOther, aten.where.Scalar])
 # Elementwise, but not tagged so by torch.
-_UNTAGGED_POINTWISE = frozenset(["aten::hardswish"])
+UNTAGGED_POINTWISE = frozenset(["aten::hardswish"])
 # Arguments that set the result's layout or type (clone's memory_format, to's dtype): left to torch.
 _LAYOUT_ARGUMENTS = frozenset(["memory_format", "dtype", "layout", "device", "pin_memory", "out"])
 _FLOATS = frozenset([torch.float32, torch.float64, torch.float16, torch.bfloat16])
@@ -231,7 +231,7 @@ class Shortcuts:
         known = self._plain.get(func)
         if known is None:
             names = {argument.name for argument in func._schema.arguments}
-            pointwise = torch.Tag.pointwise in func.tags or func._schema.name.rstrip("_") in _UNTAGGED_POINTWISE
+            pointwise = torch.Tag.pointwise in func.tags or func._schema.name.rstrip("_") in UNTAGGED_POINTWISE
             known = pointwise and func not in _NOT_BROADCAST and not names & _LAYOUT_ARGUMENTS
             self._plain[func] = known
         return known

@@ -239,6 +239,7 @@ def _row(index: int, call: Call) -> TraceRow:
         "output_shape": call.outputs[0] if call.outputs else (),
         "params": call.params,
         "macs": macs,
+        "flops": total.flops,
         "receptive_field": None,
         "jump": None,
         "input_shapes": call.inputs,

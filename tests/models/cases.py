@@ -188,3 +188,18 @@ def quantized() -> nn.Module:
     torch.ao.quantization.prepare(model, inplace=True)
     model(torch.randn(4, 3, 8, 8))  # calibration reads values: it builds on the CPU only
     return torch.ao.quantization.convert(model)
+
+
+class Residual(nn.Module):
+    """Convolution with a bias, batch norm, ReLU, a residual add, a linear head and softmax: the FLOPs rule by hand."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(4, 4, 3, padding=1)
+        self.bn = nn.BatchNorm2d(4)
+        self.relu = nn.ReLU()
+        self.fc = nn.Linear(4 * 8 * 8, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # [N, 4, 8, 8]
+        y = self.relu(self.bn(self.conv(x))) + x
+        return torch.softmax(self.fc(torch.flatten(y, 1)), dim=1)
