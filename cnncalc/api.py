@@ -25,13 +25,15 @@ def trace(
     batch: int = 1,
     dtype: str = "float32",
     device: str = "auto",
+    depth: int | None = None,
     **named_inputs: InputLike,
 ) -> Trace:
     """Trace ``model`` on inputs given without batch: positional ones in order, keyword ones by name.
 
     ``cnncalc.trace(model, (3, 224, 224))``;
     ``cnncalc.trace(tagger, ((35,), "int64"), mask=((35,), "bool"))``. The result is what the command line
-    prints: its repr is the table, ``to_json()`` the JSON of ``cnncalc trace --json``.
+    prints: its repr is the table (``depth``: the module tree down to that depth, each block with its totals;
+    ``.with_depth(n)`` shows another), ``to_json()`` the JSON of ``cnncalc trace --json``.
     """
     from .tracing.python import trace_module
 
@@ -40,7 +42,7 @@ def trace(
     specs = [_spec(value, None) for value in inputs] + [_spec(value, name) for name, value in named_inputs.items()]
     if not specs:
         raise InvalidParameter("inputs", "none", "at least one input shape without batch, like (3, 224, 224)")
-    return trace_module(model, specs, batch, check_dtype(dtype), device)
+    return trace_module(model, specs, batch, check_dtype(dtype), device).with_depth(depth)
 
 
 def _spec(value: Any, name: str | None) -> InputSpec:

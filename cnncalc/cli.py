@@ -305,6 +305,15 @@ def trace(
             "uint8 or bool (default float32; int64 before Embedding).",
         ),
     ] = None,
+    depth: Annotated[
+        Text,
+        typer.Option(
+            "--depth",
+            help="Show the module tree down to this depth, each block with its totals (0: the whole model in one "
+            "row); without it, the rows.",
+            metavar="N",
+        ),
+    ] = None,
     device: Annotated[
         str,
         typer.Option(
@@ -340,7 +349,7 @@ def trace(
 
     Example: cnncalc trace --input 3x224x224 "torchvision.models:resnet50(num_classes=10)"
     """
-    options = {"model": model, "input": input, "batch": batch, "dtype": dtype, "device": device}
+    options = {"model": model, "input": input, "batch": batch, "dtype": dtype, "device": device, "depth": depth}
     run_command("trace", options, verify, as_json, False, expect, quiet)
 
 

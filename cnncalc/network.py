@@ -105,6 +105,26 @@ class TraceRow:
     uncounted: tuple[tuple[str, int], ...] = ()  # operations with no cost rule, and how often they ran
     allocated_bytes: int | None = None  # its outputs' bytes that were newly allocated (None: every output's)
     flops: int | None = None  # every arithmetic operation (None: not counted: a chain under --no-verify)
+    depth: int = 1  # in the module tree: the whole model is 0, its children 1
+    parent: int = 0  # the index of the block it belongs to (0: the whole model)
+
+
+@dataclass(frozen=True)
+class TraceBlock:
+    """A module call whose work is in rows of its own (the whole model, a stage, a residual block), with the
+    totals of everything under it."""
+
+    index: int  # 0: the whole model
+    name: str
+    kind: str
+    depth: int
+    parent: int | None
+    input_shapes: tuple[tuple[int, ...], ...]
+    output_shapes: tuple[tuple[int, ...], ...]
+    params: int
+    macs: int
+    flops: int | None
+    children: tuple[tuple[str, int], ...]  # ("row", index) or ("block", index), in the order they ran
 
 
 @dataclass(frozen=True, repr=False)
@@ -123,6 +143,8 @@ class Trace:
     notes: tuple[str, ...] = ()  # how it was built and run, when that was not the plain meta device
     operations: int = 0  # aten operations the forward pass ran
     measured_param_bytes: int | None = None  # a Python model's parameters at their own dtypes
+    blocks: tuple[TraceBlock, ...] = ()  # the module tree above the rows; blocks[0] is the whole model
+    depth: int | None = None  # shown as a tree down to this depth (None: the rows, flat)
 
     @property
     def output_shape(self) -> tuple[int, ...]:
@@ -177,7 +199,46 @@ class Trace:
         if not flops:
             return self
         rows = tuple(replace(row, flops=count) for row, count in zip(self.rows, flops, strict=True))
-        return replace(self, rows=rows)
+        blocks = tuple(replace(block, flops=sum(flops)) for block in self.blocks)  # a chain's one block: the whole
+        return replace(self, rows=rows, blocks=blocks)
+
+    def with_depth(self, depth: int | None) -> Trace:
+        """The same trace, shown as a tree down to ``depth`` (0: the whole model in one row)."""
+        if depth is not None and (isinstance(depth, bool) or not isinstance(depth, int) or depth < 0):
+            raise InvalidParameter("depth", depth, "a depth of 0 or more (0: the whole model in one row)")
+        return replace(self, depth=depth)
+
+    def cut(self, depth: int) -> list[TraceRow | TraceBlock]:
+        """The tree cut at ``depth``: the blocks at that depth, folded, and the rows above it. Whatever the depth,
+        these add up to the totals: MACs and FLOPs always, parameters too where no module is called twice.
+
+        >>> from cnncalc.chain import parse_chain
+        >>> t = trace_chain(parse_chain("Linear(4, 3) -> ReLU()"), [(4,)])
+        >>> [entry.macs for entry in t.cut(0)], [entry.macs for entry in t.cut(1)]
+        ([12], [12, 0])
+        """
+        return [entry for entry in self.tree(depth) if isinstance(entry, TraceRow) or entry.depth == depth]
+
+    def tree(self, depth: int) -> list[TraceRow | TraceBlock]:
+        """What the tree shows down to ``depth``, in order: each block above its children, folded at ``depth``."""
+        if not self.blocks:
+            return list(self.rows)
+        if depth == 0:
+            return [self.blocks[0]]
+        shown: list[TraceRow | TraceBlock] = []
+
+        def visit(block: TraceBlock) -> None:
+            for kind, index in block.children:
+                if kind == "row":
+                    shown.append(self.rows[index - 1])
+                else:
+                    child = self.blocks[index]
+                    shown.append(child)
+                    if child.depth < depth:
+                        visit(child)
+
+        visit(self.blocks[0])
+        return shown
 
     def to_json(self) -> dict[str, Any]:
         """What ``cnncalc trace --json`` prints for it."""
@@ -271,4 +332,8 @@ def trace_chain(
         )
         shape = outcome.shape
     total = sum(row.params for row in rows)
-    return Trace(tuple(rows), tuple(input_shapes), dtype, total, total)
+    whole = TraceBlock(
+        0, "chain", "the chain", 0, None, (rows[0].input_shape,), (rows[-1].output_shape,), total,
+        sum(row.macs for row in rows), None, tuple(("row", row.index) for row in rows),
+    )  # fmt: skip
+    return Trace(tuple(rows), tuple(input_shapes), dtype, total, total, blocks=(whole,))

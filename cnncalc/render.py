@@ -534,6 +534,64 @@ def _received(shapes: tuple[tuple[int, ...], ...]) -> str:
     return f"{_dims(shapes[0])} +{len(shapes) - 1}"
 
 
+def _compact(n: int | None) -> str:
+    """``1814073344`` → ``1.81 G``: three significant digits, for the tree's narrow columns."""
+    if n is None:
+        return "—"
+    for unit, size in (("T", 10**12), ("G", 10**9), ("M", 10**6), ("K", 10**3)):
+        if n >= size:
+            value = n / size
+            return f"{value:.3g} {unit}" if value < 1000 else f"{round(value):,} {unit}"
+    return str(n)
+
+
+def _tree_section(trace: Trace) -> Section:
+    """The rows folded into their blocks down to --depth, indented by depth, identical folded siblings as one."""
+    from .network import TraceBlock
+
+    depth = trace.depth or 0
+    entries = trace.tree(depth)
+    lines: list[tuple[str, ...]] = []
+    i = 0
+    while i < len(entries):
+        entry = entries[i]
+        same = 1
+        if isinstance(entry, TraceBlock) and entry.depth == depth:  # folded: count its identical siblings after it
+            while i + same < len(entries) and _same_block(entry, entries[i + same]):
+                same += 1
+        indent = "  " * max(entry.depth - 1, 0)
+        if isinstance(entry, TraceBlock):
+            local = entry.name.rsplit(".", 1)[-1] if entry.index else entry.name
+            kind = entry.kind
+            if same > 1:  # the totals of the run of identical blocks
+                last = entries[i + same - 1]
+                local, kind = f"{local} … {getattr(last, 'name', '').rsplit('.', 1)[-1]}", f"{same} × {kind}"
+            label = f"{indent}{local} · {kind}" if entry.index else kind  # the whole model: its class
+            shapes = entry.output_shapes
+        else:
+            local = entry.layer if not trace.python or entry.type == "function" else entry.name.rsplit(".", 1)[-1]
+            label = f"{indent}{local}" + (f" · {entry.kind}" if trace.python and entry.type == "module" else "")
+            shapes = entry.output_shapes or (entry.output_shape,)
+        flops = None if entry.flops is None else entry.flops * same
+        lines.append(
+            (label, _dims(shapes[0]) if shapes else "—", _compact(entry.params * same), _compact(entry.macs * same),
+             _compact(flops))
+        )  # fmt: skip
+        i += same
+    return Section(lines, header=("module" if trace.python else "layer", "output", "params", "MACs", "FLOPs"))
+
+
+def _same_block(one: Any, other: object) -> bool:
+    from .network import TraceBlock
+
+    return (
+        isinstance(other, TraceBlock)
+        and (other.depth, other.parent, other.kind, other.input_shapes, other.output_shapes)
+        == (one.depth, one.parent, one.kind, one.input_shapes, one.output_shapes)
+        and (other.params, other.macs, other.flops) == (one.params, one.macs, one.flops)
+    )
+
+
 def trace_tables(trace: Trace, check: TraceCheck | None) -> list[Section]:
     python = trace.python
     rows = []
@@ -559,7 +617,7 @@ def trace_tables(trace: Trace, check: TraceCheck | None) -> list[Section]:
     header += ["FLOPs"] if trace.total_flops is not None else []
     header += [] if python else ["RF", "jump"]
     header.append("torch")
-    layers = Section(rows, header=tuple(header))
+    layers = Section(rows, header=tuple(header)) if trace.depth is None else _tree_section(trace)
     if len(trace.outputs) > 1:
         output = ", ".join(f"{name} {_dims(shape)}" for name, shape in trace.outputs)
     elif trace.python and not trace.outputs:
@@ -609,8 +667,11 @@ def trace_tables(trace: Trace, check: TraceCheck | None) -> list[Section]:
         totals.append(("device", note))
     for warning in trace_warnings(trace):
         totals.append(("warning", warning))
-    if not python:
+    if not python and trace.depth is None:
         totals.append(("receptive field", "RF and jump per spatial axis (Distill): r += (k − 1)·d·jump, jump ·= s"))
+    if trace.depth is not None:
+        totals.append(("tree", f"down to depth {trace.depth}: each block's totals (K, M, G: thousands, millions, "
+                       "billions); the entries it does not open add up to the totals above"))  # fmt: skip
     totals.append(("torch", trace_confirmation_text(trace, check)))
     return [layers, Section(totals)]
 
@@ -696,9 +757,28 @@ def trace_json(trace: Trace, check: TraceCheck | None) -> dict[str, Any]:
                 "verified": verified(i),
                 "inferred": dict(row.inferred),
                 "notes": list(row.notes),
+                "depth": row.depth,
+                "parent": row.parent,
             }
             for i, row in enumerate(trace.rows)
         ],
+        "blocks": [
+            {
+                "index": block.index,
+                "name": block.name,
+                "kind": block.kind,
+                "depth": block.depth,
+                "parent": block.parent,
+                "input_shapes": [list(shape) for shape in block.input_shapes],
+                "output_shapes": [list(shape) for shape in block.output_shapes],
+                "params": block.params,
+                "macs": block.macs,
+                "flops": block.flops,
+                "children": [{kind: index} for kind, index in block.children],
+            }
+            for block in trace.blocks
+        ],
+        "depth": trace.depth,
         "total_params": trace.total_params,
         "trainable_params": trace.trainable_params,
         "total_macs": trace.total_macs,

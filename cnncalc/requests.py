@@ -226,18 +226,20 @@ def _trace(o: dict[str, Any]) -> Traced:
     inputs = [parse_input(value) for value in (raw if several else [raw])]
     batch = parse_int(o["batch"], "batch", 1, "a batch of at least 1")
     device = check_device(o["device"])
+    depth = None if o["depth"] is None else parse_int(o["depth"], "depth", 0, "a depth of 0 or more")
     source = resolve_model(str(o["model"]))
     dtype = check_dtype(source.dtype_default if o["dtype"] is None else str(o["dtype"]))
     if source.python is not None:
         from .tracing.python import trace_model
 
-        return Traced(trace_model(source.python, inputs, batch, dtype, device), [])
+        return Traced(trace_model(source.python, inputs, batch, dtype, device).with_depth(depth), [])
     if len(inputs) != 1 or inputs[0].name:
         given = " ".join(spec.written() for spec in inputs)
         raise InvalidParameter("input", given, "one input, unnamed, for a chain", "give --input once, without NAME=")
     if device != "auto":
         raise InvalidParameter("device", device, "auto for a chain (--device chooses where a Python model runs)")
-    return Traced(trace_chain(source.layers, [inputs[0].shape], batch, inputs[0].dtype or dtype), source.layers)
+    traced = trace_chain(source.layers, [inputs[0].shape], batch, inputs[0].dtype or dtype)
+    return Traced(traced.with_depth(depth), source.layers)
 
 
 def _trace_expect(traced: Traced, expect: Any) -> None:
@@ -415,7 +417,7 @@ COMMANDS: dict[str, Command] = {
         _render("solve_tables"),
     ),
     "trace": Command(
-        {"model": None, "input": None, "batch": 1, "dtype": None, "device": "auto"},
+        {"model": None, "input": None, "batch": 1, "dtype": None, "device": "auto", "depth": None},
         _trace,
         _confirm_trace,
         _trace_json,

@@ -203,6 +203,8 @@ TRACE = _object(
                     "jump": NULLABLE_SHAPE,
                     "computed": BOOL,
                     "verified": VERIFIED,
+                    "depth": {"type": "integer", "minimum": 1, "description": "in the module tree (the model is 0)"},
+                    "parent": {"type": "integer", "minimum": 0, "description": "the index of its block in blocks"},
                 },
                 "required": [
                     "index",
@@ -221,6 +223,37 @@ TRACE = _object(
                 ],
             },
         },
+        "blocks": {
+            "type": "array",
+            "description": "the module tree above the rows: blocks[0] is the whole model; each with the totals of "
+            "everything under it. At any depth, the blocks at that depth and the rows above it add up to the totals",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "index": NONNEG,
+                    "name": STRING,
+                    "kind": STRING,
+                    "depth": NONNEG,
+                    "parent": {"type": ["integer", "null"], "minimum": 0},
+                    "input_shapes": SHAPES,
+                    "output_shapes": SHAPES,
+                    "params": NONNEG,
+                    "macs": NONNEG,
+                    "flops": FLOPS,
+                    "children": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "minProperties": 1,
+                            "maxProperties": 1,
+                            "properties": {"row": POSITIVE, "block": POSITIVE},
+                        },
+                    },
+                },
+                "required": ["index", "name", "kind", "depth", "parent", "params", "macs", "flops", "children"],
+            },
+        },
+        "depth": {"type": ["integer", "null"], "minimum": 0, "description": "the --depth the table showed"},
         "total_params": NONNEG,
         "trainable_params": NONNEG,
         "total_macs": NONNEG,

@@ -107,3 +107,13 @@ def test_importing_cnncalc_imports_no_torch() -> None:
     code = "import sys, cnncalc; cnncalc.trace; print('torch' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout == "False\n"
+
+
+def test_depth_shows_the_tree() -> None:
+    traced = trace(resnet.resnet18(), (3, 32, 32), depth=1)
+    text = repr(traced)
+    assert "│ layer1 · Sequential" in text and "BasicBlock" not in text  # folded at depth 1
+    assert "BasicBlock" in repr(traced.with_depth(2))
+    assert "│ ResNet " in repr(traced.with_depth(0))
+    with pytest.raises(InvalidParameter):
+        traced.with_depth(-1)

@@ -31,6 +31,7 @@ EXAMPLES = [
     ("trace", ("--input", "7:int64", "--input", "mask=7:bool", f"{CASES}:Tagger")),  # typed keyword inputs
     ("trace", ("--input", "8", f"{CASES}:DataDependent")),  # run on the CPU, with a note
     ("trace", ("--input", "16", f"{CASES}:Spectral")),  # an operation without a MAC rule, warned of
+    ("trace", ("--input", "4x8x8", f"{CASES}:Residual", "--depth", "1")),  # the tree, FLOPs by hand elsewhere
 ]
 
 

@@ -11,6 +11,7 @@ import json
 import resource
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -174,3 +175,29 @@ def test_forty_giant_linears_on_the_meta_device() -> None:
     data = json.loads(done.stdout)
     assert data["total_params"] == 40 * (16384 * 16384 + 16384)
     assert data["total_macs"] == 40 * 16384 * 16384
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_the_tree_golden(cnncalc: Run, golden: Callable[[str], str], width: int) -> None:
+    """A ResNet-18 at --depth 2: its stages and blocks, each with its totals, indented; it fits the terminal."""
+    args = ("trace", "--input", "3x64x64", str(MODELS / "resnet.py:resnet18"), "--depth", "2")
+    code, out, _ = cnncalc(*args, env={"COLUMNS": str(width)})
+    assert code == 0
+    assert out == golden(f"trace_tree_{width}.txt")
+    assert max(len(line) for line in out.splitlines()) <= width
+
+
+@pytest.mark.parametrize(("reference", "shape"), [("resnet.py:resnet18", "3x64x64"), ("vit.py:vit_b_16", "3x224x224"),
+                                                  ("swin.py:swin_t", "3x224x224")])  # fmt: skip
+def test_the_tree_cut_at_any_depth_adds_up(cnncalc: Run, reference: str, shape: str) -> None:
+    """The JSON keeps every row and every block with its depth and parent; at every depth, the blocks at that
+    depth and the rows above it add up to the totals (parameters, MACs, FLOPs)."""
+    data = trace_json(cnncalc, "--input", shape, str(MODELS / reference))
+    blocks, rows = data["blocks"], data["layers"]
+    assert blocks[0]["depth"] == 0 and blocks[0]["parent"] is None
+    assert all(blocks[row["parent"]]["depth"] == row["depth"] - 1 for row in rows)
+    assert all(blocks[b["parent"]]["depth"] == b["depth"] - 1 for b in blocks[1:])
+    for depth in range(max(b["depth"] for b in blocks) + 2):
+        cut = [b for b in blocks if b["depth"] == depth] + [r for r in rows if r["depth"] <= depth]
+        for field, total in (("params", "total_params"), ("macs", "total_macs"), ("flops", "total_flops")):
+            assert sum(entry[field] for entry in cut) == data[total], (depth, field)

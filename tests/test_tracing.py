@@ -263,7 +263,7 @@ def test_batch_traces_python_models() -> None:
         {"cmd": "trace", "model": f"{CASES}:Tagger", "input": ["7:int64", "mask=7:bool"], "expect": "7x5"},
         {"cmd": "trace", "model": f"{CASES}:DictHead", "input": "3x8x8", "expect": "extra.1.pooled=7"},
         {"cmd": "trace", "model": f"{CASES}:DataDependent", "input": [8], "device": "meta"},
-        {"cmd": "trace", "model": f"{CASES}:DataDependent", "input": [8], "device": "cpu"},
+        {"cmd": "trace", "model": f"{CASES}:DataDependent", "input": [8], "device": "cpu", "depth": 1},
     ]
     out = io.StringIO()
     code = run_batch([json.dumps(line) for line in lines], out)
@@ -275,6 +275,7 @@ def test_batch_traces_python_models() -> None:
     assert answers[1]["expect"]["message"] == "expect 7 not met: the output extra.1.pooled is 1x6"
     assert answers[2]["param"] == "model" and "try --device cpu" in answers[2]["error"]
     assert answers[3]["device"] == "cpu" and answers[3]["outputs"] == {"output": [1, 4]}
+    assert answers[3]["depth"] == 1 and answers[3]["blocks"][0]["kind"] == "DataDependent"
 
 
 def test_a_built_model_is_left_as_it_is(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -30,7 +30,7 @@ from ..collector import paused
 from ..errors import CnnCalcError, InvalidParameter, LayerMismatch, TorchDisagreement
 from ..layers import ANY_ARGUMENTS, SIGNATURES, Context, Layer, apply
 from ..models import PythonReference
-from ..network import INDEX_DTYPES, InputSpec, Trace, TraceRow, check_device
+from ..network import INDEX_DTYPES, InputSpec, Trace, TraceBlock, TraceRow, check_device
 from .costs import KINDS
 from .engine import Call, MemoryBound, NeedsValues, NotHookable, Recorder, Usage, run, weights_of
 from .loading import BuildFailed, Built, build, first_line, import_target, imports_kept_apart
@@ -161,7 +161,7 @@ def _trace(
             raise _NeedsCpu(f"its forward cannot run on the meta device (torch: {first_line(error)})") from None
         _explain(recorder, error, reference, inputs)
         raise  # _explain always raises; this keeps the type checker sure of it
-    rows = [_row(index, call) for index, call in enumerate(_rows_of(done.root), start=1)]
+    rows, blocks = _tree(done.root)
     unique = weights_of(model)  # shared parameters count once; quantized layers' packed weights count too
     return Trace(
         rows=tuple(rows),
@@ -176,6 +176,7 @@ def _trace(
         notes=tuple(notes),
         operations=done.operations,
         measured_param_bytes=sum(p.numel() * p.element_size() for p in unique),
+        blocks=tuple(blocks),
     )
 
 
@@ -214,20 +215,36 @@ def _meta_limitation(error: BaseException) -> bool:
 # --- rows ------------------------------------------------------------------------------------------------------------
 
 
-def _rows_of(call: Call) -> Iterator[Call]:
-    """A module call during which no hooked module ran is one row; another gives its children's rows and its own
-    functional calls, in the order they ran."""
-    if call.leaf:
-        yield call
-        return
-    for item in call.items:
-        if item.is_module:
-            yield from _rows_of(item)
-        else:
-            yield item
+def _tree(root: Call) -> tuple[list[TraceRow], list[TraceBlock]]:
+    """The rows, and the blocks above them: a module call during which no hooked module ran is one row; another
+    is a block, whose children are its modules' rows and blocks and its own functional calls, in the order they
+    ran (numbered in that order, depth first)."""
+    rows: list[TraceRow] = []
+    blocks: list[TraceBlock | None] = []
+
+    def block(call: Call, depth: int, parent: int | None) -> int:
+        index = len(blocks)
+        blocks.append(None)  # its place, before its children's
+        children: list[tuple[str, int]] = []
+        for item in call.items if not call.leaf else [call]:
+            if item.is_module and not item.leaf:
+                children.append(("block", block(item, depth + 1, index)))
+            else:
+                rows.append(_row(len(rows) + 1, item, depth + 1, index))
+                children.append(("row", len(rows)))
+        total = Call(None, call.name, None)
+        total.add(call)
+        blocks[index] = TraceBlock(
+            index, call.name, type(call.module).__name__, depth, parent, call.inputs, call.outputs, call.params,
+            sum(total.macs.values()), total.flops, tuple(children),
+        )  # fmt: skip
+        return index
+
+    block(root, 0, None)
+    return rows, [b for b in blocks if b is not None]
 
 
-def _row(index: int, call: Call) -> TraceRow:
+def _row(index: int, call: Call, depth: int, parent: int) -> TraceRow:
     total = Call(None, call.name, None)
     total.add(call)  # with its functional calls (MultiheadAttention's F.linear, …) and its parametrizations
     macs = sum(total.macs.values())
@@ -247,6 +264,8 @@ def _row(index: int, call: Call) -> TraceRow:
         "macs_by_kind": by_kind,
         "uncounted": tuple(sorted(total.uncounted.items())),
         "allocated_bytes": call.allocated,
+        "depth": depth,
+        "parent": parent,
     }
     if not call.is_module:
         owner = call.owner.name if call.owner is not None else ""
