@@ -9,23 +9,24 @@ torch is imported only when ``trace`` is called.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import operator
 from typing import Any
 
 from .errors import InvalidParameter
 from .network import InputSpec, Trace, check_dtype, parse_input
 
-# One input: (3, 224, 224); "3x224x224" or "35:int64"; or a shape with its dtype, ((35,), "int64").
-InputLike = Sequence[int] | str | tuple[Sequence[int], str]
+# One input without batch: (3, 224, 224), 4, "3x224x224", "35:int64", or a shape with its dtype: ((35,), "int64"),
+# (35, "int64"), ("35", "int64"). Sizes may be any integers (numpy's too).
+InputLike = Any
 
 
 def trace(
     model: Any,
     *inputs: InputLike,
-    batch: int = 1,
+    batch: Any = 1,
     dtype: str = "float32",
-    device: str = "auto",
-    depth: int | None = None,
+    device: Any = "auto",
+    depth: Any = None,
     **named_inputs: InputLike,
 ) -> Trace:
     """Trace ``model`` on inputs given without batch: positional ones in order, keyword ones by name.
@@ -33,24 +34,49 @@ def trace(
     ``cnncalc.trace(model, (3, 224, 224))``;
     ``cnncalc.trace(tagger, ((35,), "int64"), mask=((35,), "bool"))``. The result is what the command line
     prints: its repr is the table (``depth``: the module tree down to that depth, each block with its totals;
-    ``.with_depth(n)`` shows another), ``to_json()`` the JSON of ``cnncalc trace --json``.
+    ``.with_depth(n)`` shows another), ``to_json()`` the JSON of ``cnncalc trace --json``. ``device`` is
+    "auto", "meta", "cpu" or a torch.device of those.
     """
     from .tracing.python import trace_module
 
-    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
-        raise InvalidParameter("batch", batch, "a batch of at least 1")
+    batch = _integer(batch, "batch", 1, "a batch of at least 1")
+    depth = None if depth is None else _integer(depth, "depth", 0, "a depth of 0 or more")
     specs = [_spec(value, None) for value in inputs] + [_spec(value, name) for name, value in named_inputs.items()]
     if not specs:
         raise InvalidParameter("inputs", "none", "at least one input shape without batch, like (3, 224, 224)")
-    return trace_module(model, specs, batch, check_dtype(dtype), device).with_depth(depth)
+    where = str(getattr(device, "type", device))  # torch.device("cpu") as "cpu"
+    return trace_module(model, specs, batch, check_dtype(dtype), where).with_depth(depth)
+
+
+def _integer(value: Any, name: str, least: int, expected: str) -> int:
+    try:
+        number = operator.index(value)  # int, numpy's integers; not bool's True, not 2.0
+    except TypeError:
+        raise InvalidParameter(name, repr(value), expected) from None
+    if isinstance(value, bool) or number < least:
+        raise InvalidParameter(name, repr(value), expected)
+    return number
 
 
 def _spec(value: Any, name: str | None) -> InputSpec:
     if isinstance(value, str):
         spec = parse_input(value)
         return InputSpec(spec.shape, spec.dtype, name or spec.name)
-    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], str):
-        return InputSpec(parse_input(list(value[0])).shape, check_dtype(value[1], "input"), name)
-    if isinstance(value, (tuple, list)):
-        return InputSpec(parse_input(list(value)).shape, None, name)
-    raise InvalidParameter("input", repr(value), 'a shape without batch: (3, 224, 224), "35:int64" or ((35,), "int64")')
+    if isinstance(value, (tuple, list)) and len(value) >= 2 and isinstance(value[-1], str):  # a shape, its dtype
+        *shape, dtype = value
+        return InputSpec(_shape(shape[0] if len(shape) == 1 else shape), check_dtype(dtype, "input"), name)
+    return InputSpec(_shape(value), None, name)
+
+
+def _shape(value: Any) -> tuple[int, ...]:
+    expected = 'a shape without batch: (3, 224, 224), 4, "35:int64" or ((35,), "int64")'
+    if isinstance(value, str):
+        return parse_input(value).shape
+    parts = list(value) if isinstance(value, (tuple, list)) or hasattr(value, "__iter__") else [value]
+    try:
+        sizes = [operator.index(part) for part in parts if not isinstance(part, bool)]
+    except TypeError:
+        raise InvalidParameter("input", repr(value), expected) from None
+    if len(sizes) != len(parts):
+        raise InvalidParameter("input", repr(value), expected)
+    return parse_input(sizes).shape

@@ -442,10 +442,10 @@ class _SeedCell:
 @dataclass(frozen=True)
 class TraceCheck:
     """torch's word on each row of a traced chain (True: the same shape, parameters and MACs), and each row's
-    FLOPs as its run counted them."""
+    FLOPs as its run counted them (None: the row ran an operation no cost rule prices)."""
 
     verified: tuple[bool, ...]
-    flops: tuple[int, ...] = ()
+    flops: tuple[int | None, ...] = ()
 
 
 def confirm_chain(trace: Trace, layers: list[Layer]) -> TraceCheck:
@@ -479,16 +479,19 @@ def confirm_chain(trace: Trace, layers: list[Layer]) -> TraceCheck:
             return x
 
     x = torch.empty((*trace.rows[0].input_shape,), device="meta", dtype=getattr(torch, trace.dtype))
+    engine = Engine()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:  # evaluation mode, as Python models are traced: batch norm uses its running statistics
-            done = run(Chain(), (x,), {}, Engine(), lambda: torch.device("meta"))
+            done = run(Chain(), (x,), {}, engine, lambda: torch.device("meta"))
         except NeedsValues as needs:
             raise TorchDisagreement("validity", "valid", needs.what) from None
         except Exception as error:
-            raise TorchDisagreement("validity", "valid", _first_line(error)) from error
+            raise TorchDisagreement(
+                _validity_of(engine.broke_at(error), layers), "valid", _first_line(error)
+            ) from error
     calls = [item for item in done.root.items if item.is_module]
-    flops = []
+    flops: list[int | None] = []
     for layer, row, call in zip(layers, trace.rows, calls, strict=True):
         total = Call(None, call.name, None)
         total.add(call)
@@ -498,8 +501,16 @@ def confirm_chain(trace: Trace, layers: list[Layer]) -> TraceCheck:
             raise TorchDisagreement(f"{layer.label}'s parameters", row.params, call.params)
         if sum(total.macs.values()) != row.macs:
             raise TorchDisagreement(f"{layer.label}'s MACs", row.macs, sum(total.macs.values()))
-        flops.append(total.flops)
+        flops.append(None if total.uncounted else total.flops)
     return TraceCheck(tuple(True for _ in calls), tuple(flops))
+
+
+def _validity_of(failed: Any, layers: list[Layer]) -> str:
+    """What torch found invalid: the layer whose forward raised (its call is named ``layers.k``), else the chain."""
+    _, _, index = (failed.name if failed is not None else "").rpartition("layers.")
+    if index.isdigit() and int(index) < len(layers):
+        return f"{layers[int(index)].label}'s validity"
+    return "validity"
 
 
 # How many solutions of `--target` are built and run in torch (the best ones).

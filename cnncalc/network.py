@@ -125,6 +125,7 @@ class TraceBlock:
     macs: int
     flops: int | None
     children: tuple[tuple[str, int], ...]  # ("row", index) or ("block", index), in the order they ran
+    structure: str = ""  # what it is made of (its rows' layers, its blocks' structures): alike blocks share it
 
 
 @dataclass(frozen=True, repr=False)
@@ -194,13 +195,13 @@ class Trace:
             return self.measured_param_bytes
         return self.total_params * DTYPE_BYTES[self.param_dtype]
 
-    def with_flops(self, flops: tuple[int, ...]) -> Trace:
-        """The same trace with each row's FLOPs (a chain's, as torch's run counted them)."""
+    def with_flops(self, flops: tuple[int | None, ...]) -> Trace:
+        """The same chain with each row's FLOPs, as torch's run counted them (a chain's one block is the whole)."""
         if not flops:
             return self
         rows = tuple(replace(row, flops=count) for row, count in zip(self.rows, flops, strict=True))
-        blocks = tuple(replace(block, flops=sum(flops)) for block in self.blocks)  # a chain's one block: the whole
-        return replace(self, rows=rows, blocks=blocks)
+        whole = None if any(count is None for count in flops) else sum(count for count in flops if count is not None)
+        return replace(self, rows=rows, blocks=(replace(self.blocks[0], flops=whole), *self.blocks[1:]))
 
     def with_depth(self, depth: int | None) -> Trace:
         """The same trace, shown as a tree down to ``depth`` (0: the whole model in one row)."""
@@ -210,7 +211,8 @@ class Trace:
 
     def cut(self, depth: int) -> list[TraceRow | TraceBlock]:
         """The tree cut at ``depth``: the blocks at that depth, folded, and the rows above it. Whatever the depth,
-        these add up to the totals: MACs and FLOPs always, parameters too where no module is called twice.
+        these add up to the totals: MACs and FLOPs always; parameters too where no weight is shared (a module
+        called twice, tied weights) and every module with weights runs.
 
         >>> from cnncalc.chain import parse_chain
         >>> t = trace_chain(parse_chain("Linear(4, 3) -> ReLU()"), [(4,)])

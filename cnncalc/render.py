@@ -586,8 +586,8 @@ def _same_block(one: Any, other: object) -> bool:
 
     return (
         isinstance(other, TraceBlock)
-        and (other.depth, other.parent, other.kind, other.input_shapes, other.output_shapes)
-        == (one.depth, one.parent, one.kind, one.input_shapes, one.output_shapes)
+        and (other.depth, other.parent, other.structure, other.input_shapes, other.output_shapes)
+        == (one.depth, one.parent, one.structure, one.input_shapes, one.output_shapes)
         and (other.params, other.macs, other.flops) == (one.params, one.macs, one.flops)
     )
 
@@ -694,8 +694,8 @@ def trace_warnings(trace: Trace) -> list[str]:
     for name, count in trace.uncounted.items():
         where = [f"#{row.index}" for row in trace.rows if any(op == name for op, _ in row.uncounted)]
         lines.append(
-            f"no MAC rule for {name.replace('::', '.')} ({plural(count, 'calls')}, in {', '.join(where[:5])}"
-            f"{', …' if len(where) > 5 else ''}): its work is not in the MACs total"
+            f"no cost rule for {name.replace('::', '.')} ({plural(count, 'calls')}, in {', '.join(where[:5])}"
+            f"{', …' if len(where) > 5 else ''}): its work is in neither the MACs nor the FLOPs total"
         )
     return lines
 

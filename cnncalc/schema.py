@@ -150,7 +150,8 @@ MACS_BY_KIND: dict[str, Any] = {
 UNCOUNTED: dict[str, Any] = {
     "type": "object",
     "additionalProperties": POSITIVE,
-    "description": "aten operations with no MAC rule → how often they ran: their work is not in the MACs",
+    "description": "aten operations with no cost rule → how often they ran: their work is in neither the MACs nor "
+    "the FLOPs",
 }
 SHAPES: dict[str, Any] = {"type": "array", "items": SHAPE}
 FLOPS: dict[str, Any] = {

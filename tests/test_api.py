@@ -63,6 +63,20 @@ def test_the_model_is_left_as_it_was() -> None:
     assert same(before, snapshot(data_dependent))
 
 
+def test_what_a_forward_writes_stays_out_of_the_model() -> None:
+    """A CPU run writes a copy's buffers; weight norm's per-call weight is put back after a meta run."""
+    import edges
+
+    counting = edges.Counts()
+    assert trace(counting, (4,)).device == "cpu"
+    assert float(counting.calls) == 0
+    with pytest.warns(FutureWarning):  # the old weight_norm is deprecated: what this model is for
+        normalised = edges.Normalised()
+    before = normalised.old.weight.clone()
+    trace(normalised, (16,))
+    assert normalised.old.weight.device.type == "cpu" and torch.equal(normalised.old.weight, before)
+
+
 def test_a_model_built_on_the_meta_device() -> None:
     with torch.device("meta"):
         model = resnet.resnet18()
@@ -80,6 +94,24 @@ def test_named_and_typed_inputs() -> None:
     assert traced.outputs == (("output", (1, 7, 5)),)
 
 
+@pytest.mark.parametrize(
+    "given",
+    [(7, "int64"), ((7,), "int64"), ("7", "int64"), "7:int64", [7, "int64"], (torch.Size([7]), "int64")],
+)
+def test_the_forms_of_an_input(given: Any) -> None:
+    traced = trace(nn.Embedding(10, 4), given)
+    assert traced.inputs[0].shape == (7,) and traced.inputs[0].dtype == "int64"
+
+
+def test_numpy_sizes_and_torch_devices() -> None:
+    import numpy
+
+    traced = trace(
+        nn.Linear(4, 2), numpy.int64(4), batch=numpy.int64(3), depth=numpy.int64(1), device=torch.device("cpu")
+    )
+    assert traced.output_shape == (3, 2) and traced.device == "cpu" and traced.depth == 1
+
+
 def test_repr_is_the_table() -> None:
     traced = trace(nn.Sequential(nn.Linear(4, 3), nn.ReLU()), [4])
     text = repr(traced)
@@ -93,8 +125,8 @@ def test_repr_is_the_table() -> None:
     [
         ((nn.Linear(4, 2),), "inputs got none, expected at least one input shape without batch, like (3, 224, 224)"),
         (("resnet18", (3, 8, 8)), "model got str, expected an nn.Module: pass the model object itself"),
-        ((nn.Linear(4, 2), 4.5), "input got 4.5, expected a shape without batch: (3, 224, 224), \"35:int64\" or "
-         "((35,), \"int64\")"),
+        ((nn.Linear(4, 2), 4.5), "input got 4.5, expected a shape without batch: (3, 224, 224), 4, \"35:int64\" "
+         "or ((35,), \"int64\")"),
     ],
 )  # fmt: skip
 def test_bad_calls_raise_cnncalc_errors(args: tuple[Any, ...], line: str) -> None:
@@ -117,3 +149,13 @@ def test_depth_shows_the_tree() -> None:
     assert "│ ResNet " in repr(traced.with_depth(0))
     with pytest.raises(InvalidParameter):
         traced.with_depth(-1)
+
+
+@pytest.mark.parametrize(
+    ("layer", "out"),
+    [(nn.PReLU(), 4 * 6), (nn.LogSigmoid(), 4 * 6), (nn.RReLU(), 4 * 6), (nn.GLU(), 4 * 3)],
+    ids=lambda value: type(value).__name__ if isinstance(value, nn.Module) else None,
+)
+def test_activations_torch_does_not_tag_pointwise_cost_one_flop_per_element(layer: nn.Module, out: int) -> None:
+    traced = trace(layer, (4, 6))
+    assert (traced.rows[0].macs, traced.rows[0].flops, traced.uncounted) == (0, out, {})

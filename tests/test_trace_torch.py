@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from cnncalc.chain import parse_chain
 from cnncalc.confirm import confirm_chain, import_torch
-from cnncalc.errors import CnnCalcError, InvalidParameter, LayerMismatch
+from cnncalc.errors import CnnCalcError, InvalidParameter, LayerMismatch, TorchDisagreement
 from cnncalc.models import parse_reference
 from cnncalc.network import InputSpec, Trace, trace_chain
 from cnncalc.tracing.python import trace_model
@@ -369,7 +369,9 @@ def test_random_valid_chains_confirmed_on_the_meta_device(
     if any(row.kind == "BatchNorm2d" and row.input_shape[0] * row.input_shape[2] * row.input_shape[3] == 1
            for row in traced.rows):  # fmt: skip
         return  # training-mode batch norm on one value per channel: see test_batchnorm_on_one_value_per_channel
-    assert confirm_chain(traced, chain).verified == (True,) * len(traced.rows)
+    check = confirm_chain(traced, chain)
+    assert check.verified == (True,) * len(traced.rows)
+    assert None not in check.flops, "every layer a chain can hold has a cost rule for each operation it runs"
 
 
 def test_lenet5_against_nn_sequential() -> None:
@@ -448,3 +450,12 @@ def test_cnncalc_refuses_these_chains(cnncalc: Run, input_shape: str, chain: str
     code, out, err = cnncalc("trace", "--input", input_shape, chain, verify)
     assert (code, out) == (2, ""), (code, err)
     assert err.count("\n") == 1
+
+
+def test_a_chain_torch_refuses_names_the_layer_that_raised() -> None:
+    traced = trace_chain(parse_chain("Linear(4, 8) -> ReLU() -> Linear(8, 2)"), [(4,)])
+    wrong = parse_chain("Linear(4, 8) -> ReLU() -> Linear(5, 2)")  # as if cnncalc had let a mismatch through
+    with pytest.raises(TorchDisagreement) as caught:
+        confirm_chain(traced, wrong)
+    assert caught.value.field == "Linear #3's validity"
+    assert "[1, 8] X [5, 2]" in str(caught.value.theirs)  # the meta device's words for a shape mismatch

@@ -177,7 +177,9 @@ def test_sibling_imports_and_module_references(cnncalc: Run, monkeypatch: pytest
 def test_what_cannot_be_priced_is_named(cnncalc: Run) -> None:
     data = trace_json(cnncalc, "--input", "16", f"{CASES}:Spectral")
     assert data["uncounted"] == {"aten::_fft_r2c": 1}
-    assert data["warnings"] == ["no MAC rule for aten._fft_r2c (1 call, in #1): its work is not in the MACs total"]
+    assert data["warnings"] == [
+        "no cost rule for aten._fft_r2c (1 call, in #1): its work is in neither the MACs nor the FLOPs total"
+    ]
     assert data["layers"][0]["layer"] == "torch.fft.rfft"
     code, out, _ = cnncalc("trace", "--input", "16", f"{CASES}:Spectral")
     assert code == 0
@@ -205,31 +207,37 @@ def test_bad_references_are_one_line(cnncalc: Run, reference: str, line: str) ->
 
 def test_fused_kernels_count_as_their_unfused_paths() -> None:
     """In eval mode without gradients on the CPU, torch runs MultiheadAttention and TransformerEncoderLayer as one
-    fused kernel each (the trace's function mode turns that path off; code may still call them): the same MACs."""
+    fused kernel each (the trace's function mode turns that path off; code may still call them): the same MACs and
+    FLOPs as their unfused paths, whether the attention weights are returned, averaged or not."""
 
-    def count(module: Any, x: Any, functions: bool) -> tuple[int, set[str]]:
+    def count(module: Any, x: Any, functions: bool, **options: Any) -> tuple[int, int, set[str]]:
         recorder = engine.Recorder(meta_shortcuts=False)
         root = engine.Call(None, "", None)
         recorder.stack = [root]
         with torch.no_grad(), engine.recording(recorder, functions=functions):
-            module(x) if not isinstance(module, nn.MultiheadAttention) else module(x, x, x, need_weights=False)
+            module(x) if not isinstance(module, nn.MultiheadAttention) else module(x, x, x, **options)
         for item in root.items:  # the function mode's calls, each holding its own work
             root.add(item)
-        return sum(root.macs.values()), {op.name for op in recorder.operations.values()}
+        return sum(root.macs.values()), root.flops, {op.name for op in recorder.operations.values()}
 
     x = torch.randn(2, 10, 16)
-    for module, fused in (
-        (nn.MultiheadAttention(16, 4, batch_first=True), "aten::_native_multi_head_attention"),
-        (nn.TransformerEncoderLayer(16, 4, 32, batch_first=True), "aten::_transformer_encoder_layer_fwd"),
-    ):
+    mha, layer = "aten::_native_multi_head_attention", "aten::_transformer_encoder_layer_fwd"
+    for module, options, fused in (
+        (nn.MultiheadAttention(16, 4, batch_first=True), {"need_weights": False}, mha),
+        (nn.MultiheadAttention(16, 4, batch_first=True), {}, mha),
+        (nn.MultiheadAttention(16, 4, batch_first=True), {"average_attn_weights": False}, mha),
+        (nn.TransformerEncoderLayer(16, 4, 32, batch_first=True), {}, layer),
+        (nn.TransformerEncoderLayer(16, 4, 32, activation="gelu", batch_first=True, norm_first=True), {}, layer),
+    ):  # fmt: skip
         module.eval()
-        macs, ops = count(module, x, functions=False)
+        macs, flops, ops = count(module, x, False, **options)
         assert fused in ops
-        unfused, ops = count(module, x, functions=True)
+        unfused_macs, unfused_flops, ops = count(module, x, True, **options)
         assert fused not in ops
-        assert macs == unfused
+        assert (macs, flops) == (unfused_macs, unfused_flops)
     attention = 2 * 10 * 10 * 16 * 2  # batch 2: QKᵀ and A·V over the full width
-    assert count(nn.MultiheadAttention(16, 4, batch_first=True).eval(), x, False)[0] == 2 * 10 * 16 * 16 * 4 + attention
+    attend = nn.MultiheadAttention(16, 4, batch_first=True).eval()
+    assert count(attend, x, False, need_weights=False)[0] == 2 * 10 * 16 * 16 * 4 + attention
 
 
 def test_scaled_dot_product_attention_on_the_cpu() -> None:

@@ -178,6 +178,8 @@ NO_MACS = frozenset(
         "tril triu tril_ triu_ diag_embed unsafe_split unsafe_split_with_sizes unsafe_chunk fill_ zero_ "
         "resize_ set_ _local_scalar_dense equal is_nonzero bucketize searchsorted histc bincount "
         "native_dropout bernoulli bernoulli_ dropout _masked_softmax lift_fresh lift_fresh_copy "
+        # activations torch does not tag pointwise
+        "_prelu_kernel log_sigmoid_forward glu rrelu_with_noise "
         # tensors made from nothing
         "empty empty_strided empty_like zeros zeros_like ones ones_like full full_like scalar_tensor arange "
         "linspace logspace rand rand_like randn randn_like randint randint_like randperm normal normal_ "
@@ -190,9 +192,16 @@ NO_MACS = frozenset(
         "_empty_affine_quantized _empty_per_channel_affine_quantized "
         # packing, nesting, weight re-parametrisation
         "_pack_padded_sequence _pad_packed_sequence _nested_tensor_from_mask _nested_tensor_from_mask_left_aligned "
-        "_nested_from_padded to_padded_tensor _weight_norm_interface _weight_norm"
+        "_nested_from_padded to_padded_tensor _weight_norm_interface _weight_norm "
+        # in-place views
+        "as_strided_ squeeze_ unsqueeze_ transpose_ t_ swapdims_ swapaxes_ detach_ resize_as_"
     ).split()
 )
+
+
+def functional(name: str) -> str:
+    """An in-place operation's functional form (``aten::baddbmm_`` → ``aten::baddbmm``): the same work."""
+    return name[:-1] if name.endswith("_") and not name.endswith("__") and name[:-1] in _KNOWN else name
 
 
 def cost(name: str, args: Sequence[Any], out: Any, weights: Sequence[int] = ()) -> Costs | None:
@@ -200,6 +209,7 @@ def cost(name: str, args: Sequence[Any], out: Any, weights: Sequence[int] = ()) 
 
     ``weights`` are the positions of arguments that are weights: a product with one is "linear", else "matmul".
     """
+    name = functional(name)
     found = RULES.get(name)
     if found is None:
         return {} if costs_nothing(name) else None
@@ -209,7 +219,11 @@ def cost(name: str, args: Sequence[Any], out: Any, weights: Sequence[int] = ()) 
 
 def costs_nothing(name: str) -> bool:
     """Known to multiply nothing by a weight (quantized kernels without a rule: elementwise, pooling, norms)."""
-    return name in NO_MACS or name.startswith(("prim::", "quantized::"))
+    return functional(name) in NO_MACS or name.startswith(("prim::", "quantized::"))
+
+
+def priced(name: str) -> bool:
+    return functional(name) in RULES
 
 
 # --- FLOPs: every arithmetic operation --------------------------------------------------------------------------
@@ -221,8 +235,8 @@ def costs_nothing(name: str) -> bool:
 # - batch norm with running statistics: 2 per element (statistics and affine folded into a scale and a shift);
 #   a norm that computes its statistics (layer, group, instance, batch norm in training): 6 per element (mean 1,
 #   variance 3, normalise 2), and 1 more each for a weight and a bias;
-# - softmax and log-softmax: 5 per element (max, subtract, exp, sum, divide); attention kernels: 2 per MAC and
-#   6 per score (scale and softmax);
+# - softmax and log-softmax: 5 per element (max, subtract, exp, sum, divide); fused attention kernels: what
+#   their unfused path runs: 2 per MAC, 5 per score (the softmax), 1 per query and key element (the scale);
 # - pooling: the window's cells per output element; adaptive pooling and reductions: 1 per input element
 #   (std and var: 3);
 # - interpolation: 2·n − 1 per output element for n neighbours blended (nearest 0, linear 3, bilinear 7,
@@ -272,21 +286,46 @@ def _scores(query: Shape, key: Shape) -> int:
     return prod(query[:-1]) * key[-2]
 
 
-@flop_rule(
-    "aten::_scaled_dot_product_flash_attention_for_cpu",
-    "aten::_scaled_dot_product_flash_attention",
-    "aten::_scaled_dot_product_efficient_attention",
-    "aten::_scaled_dot_product_cudnn_attention",
-    "aten::_scaled_dot_product_fused_attention_overrideable",
-    "aten::_native_multi_head_attention",
-)
+@flop_rule("aten::_scaled_dot_product_flash_attention_for_cpu", "aten::_scaled_dot_product_flash_attention",
+           "aten::_scaled_dot_product_efficient_attention", "aten::_scaled_dot_product_cudnn_attention",
+           "aten::_scaled_dot_product_fused_attention_overrideable")  # fmt: skip
+def _sdpa_flops(args: Sequence[Any], out: Any, macs: int) -> int:
+    # As its unfused path runs it (the meta device's): q and k scaled, then softmax over the scores.
+    return 2 * macs + 5 * _scores(args[0], args[1]) + _numel(args[0]) + _numel(args[1])
+
+
+def _affine(*terms: Any) -> int:
+    return sum(term is not None for term in terms)
+
+
+@flop_rule("aten::_native_multi_head_attention")
 def _attention_flops(args: Sequence[Any], out: Any, macs: int) -> int:
-    return 2 * macs + 6 * _scores(args[0], args[1])
+    # (query, key, value, embed, heads, qkv weight, qkv bias, proj weight, proj bias, mask, need weights, average):
+    # the FLOPs of the unfused path it stands for, projections' biases included. Returning the weights, that path
+    # scales q alone and averages the weights over the heads.
+    query, key, value, qkv_bias, proj_bias = args[0], args[1], args[2], args[6], args[8]
+    heads: int = args[4]
+    need_weights = bool(args[10]) if len(args) > 10 else True  # trailing defaults may not reach the dispatcher
+    average = bool(args[11]) if len(args) > 11 else True
+    scores = _scores(query, key) * heads
+    scaled = _numel(query) + (0 if need_weights else _numel(key))
+    averaged = scores if need_weights and average else 0
+    biases = _affine(qkv_bias) * (_numel(query) + _numel(key) + _numel(value)) + _affine(proj_bias) * _numel(query)
+    return 2 * macs + 5 * scores + scaled + averaged + biases
 
 
 @flop_rule("aten::_transformer_encoder_layer_fwd")
 def _encoder_layer_flops(args: Sequence[Any], out: Any, macs: int) -> int:
-    return 2 * macs + 6 * _scores(args[0], args[0])  # its input attends to itself
+    # (src, embed, heads, qkv weight and bias, proj weight and bias, use gelu, norm first, eps, norm 1 weight and
+    # bias, norm 2 weight and bias, ffn 1 weight and bias, ffn 2 weight and bias, …): its input attends to itself,
+    # then two residual adds, two layer norms and the feed-forward pair with its activation, as the unfused path.
+    src, width = args[0], _numel(args[0])
+    heads: int = args[2]
+    hidden: int = prod(src[:-1]) * args[14][0]
+    attention = 5 * _scores(src, src) * heads + 2 * width + _affine(args[4]) * 3 * width + _affine(args[6]) * width
+    norms = width * (12 + _affine(*args[10:14]))
+    feed_forward = _affine(args[15]) * hidden + hidden + _affine(args[17]) * width
+    return 2 * macs + attention + 2 * width + norms + feed_forward
 
 
 @flop_rule("aten::mkldnn_rnn_layer")
@@ -332,7 +371,8 @@ def _softmax_flops(args: Sequence[Any], out: Any, macs: int) -> int:
 
 
 @flop_rule(
-    *(f"aten::{kind}_pool{n}d{end}" for kind in ("max", "avg") for n in (1, 2, 3) for end in ("", "_with_indices")),
+    *(f"aten::{kind}_pool{n}d" for kind in ("max", "avg") for n in (1, 2, 3)),
+    *(f"aten::max_pool{n}d_with_indices" for n in (1, 2, 3)),
     *(f"aten::quantized_max_pool{n}d" for n in (1, 2, 3)),
 )
 def _pool_flops(args: Sequence[Any], out: Any, macs: int) -> int:
@@ -372,7 +412,10 @@ for _name, _neighbours in (
     FLOP_RULES[f"aten::{_name}"] = _blend(_neighbours)
 
 
-@flop_rule("aten::native_dropout", "aten::quantize_per_tensor", "aten::quantize_per_channel", "aten::dequantize")
+@flop_rule(
+    "aten::native_dropout", "aten::quantize_per_tensor", "aten::quantize_per_channel", "aten::dequantize",
+    "aten::_prelu_kernel", "aten::log_sigmoid_forward", "aten::glu", "aten::rrelu_with_noise",
+)  # fmt: skip
 def _per_element_flops(args: Sequence[Any], out: Any, macs: int) -> int:
     return _numel(out)
 
@@ -390,13 +433,17 @@ def _weight_norm_flops(args: Sequence[Any], out: Any, macs: int) -> int:
 def flops(name: str, args: Sequence[Any], out: Any, macs: int, elementwise: bool) -> int | None:
     """FLOPs of ``name`` by the rule above (``macs`` from ``cost``, ``elementwise``: torch tags it pointwise);
     None for an operation cnncalc cannot price."""
+    name = functional(name)
     found = FLOP_RULES.get(name)
     if found is not None:
         return found(args, out, macs)
     if name in RULES:
         return 2 * macs
+    if name in NO_MACS:  # moving data or making tensors (clone and copies, which torch tags pointwise, too)
+        return 0
     if elementwise or name.startswith("quantized::"):  # quantized:: kernels without a rule are elementwise
         return _numel(out)
-    if costs_nothing(name):  # moving data, or making tensors
-        return 0
     return None
+
+
+_KNOWN = frozenset(RULES) | NO_MACS | frozenset(FLOP_RULES)

@@ -298,10 +298,10 @@ class Recorder:
         if found is None:
             name = func._schema.name
             tags = func.tags
-            rule = name in costs.RULES
+            rule = costs.priced(name)
             returns_alias = any(r.alias_info is not None for r in func._schema.returns)
             elementwise = torch.Tag.pointwise in tags or name.rstrip("_") in UNTAGGED_POINTWISE
-            counted = rule or costs.costs_nothing(name) or elementwise or func.is_view or returns_alias
+            counted = rule or costs.costs_nothing(name) or elementwise or func.is_view
             found = Operation(
                 name=name,
                 rule=rule,
@@ -356,7 +356,8 @@ class Recorder:
             for kind, count in (costs.cost(op.name, shaped, out_shape, weights) or {}).items():
                 target.macs[kind] = target.macs.get(kind, 0) + count
                 macs += count
-        target.flops += costs.flops(op.name, shaped, out_shape, macs, op.elementwise) or 0  # views and copies: 0
+        flops = costs.flops(op.name, shaped, out_shape, macs, op.elementwise)
+        target.flops += 0 if flops is None else flops  # None: a view (counted, and free)
         self._remember_outputs(op, args, out)
 
     def _remember_outputs(self, op: Operation, args: tuple[Any, ...], out: Any) -> None:
@@ -557,6 +558,11 @@ def recording(recorder: Recorder, functions: bool = True) -> Iterator[None]:
         yield
 
 
+def _tensor_attributes(module: Any) -> dict[str, Any]:
+    """Tensors a module holds as plain attributes (parameters and buffers live apart, in their own dicts)."""
+    return {name: value for name, value in vars(module).items() if isinstance(value, torch.Tensor)}
+
+
 def run(
     model: Any,
     args: tuple[Any, ...],
@@ -568,10 +574,12 @@ def run(
     """Call ``model(*args, **kwargs)`` once in evaluation mode, without gradients, recording everything.
 
     With ``stand_ins``, the model runs with those tensors in place of its parameters and buffers (by name),
-    its own left untouched. The model's training flags are put back afterwards. Raises what the forward
-    raised, with ``recorder`` holding where it broke.
+    its own left untouched. The model's training flags, and the plain tensor attributes its modules hold
+    (weight_norm sets ``weight`` in every call), are put back afterwards. Raises what the forward raised, with
+    ``recorder`` holding where it broke.
     """
     modes = {module: module.training for module in model.modules()}
+    attributes = [(module, _tensor_attributes(module)) for module in model.modules()]
     model.eval()
     root = recorder.module_call(model, type(model).__name__, None, args, kwargs)
     recorder.stack = [root]
@@ -591,6 +599,10 @@ def run(
     finally:
         for module, training in modes.items():
             module.training = training
+        for module, kept in attributes:
+            for name in _tensor_attributes(module).keys() - kept.keys():
+                del module.__dict__[name]  # a cache the run left
+            module.__dict__.update(kept)
     recorder.stack.pop()
     recorder.in_hook = True
     recorder.finish(root, output, raised=False)

@@ -20,6 +20,7 @@ Only when both fail is the model built on the CPU, under a memory bound.
 
 from __future__ import annotations
 
+import copy
 import importlib
 import importlib.util
 import os
@@ -120,7 +121,7 @@ def build(target: Any, reference: PythonReference, device: str, memory: Usage) -
                 "model", reference.text, f"a class or factory to call, but {reference.name[-1]} is a built model",
                 f"drop the brackets: {reference.where}:{'.'.join(reference.name)}",
             )  # fmt: skip
-        return _as_built(target, device)
+        return _as_built(target, device, memory)
     if not callable(target):
         raise InvalidParameter(
             "model", reference.text, "an nn.Module instance, class, or function returning one", "name one of those"
@@ -136,7 +137,7 @@ def build(target: Any, reference: PythonReference, device: str, memory: Usage) -
     return Built(_call(target, reference, _on_cpu(memory)), "cpu")
 
 
-def _as_built(model: Any, device: str) -> Built:
+def _as_built(model: Any, device: str, memory: Usage) -> Built:
     """A model someone already built: never moved, its values never touched (a weight tied to several modules
     gets one stand-in, which torch ties again)."""
     tensors = [*model.named_parameters(), *model.named_buffers()]
@@ -158,7 +159,13 @@ def _as_built(model: Any, device: str) -> Built:
         return Built(model, "meta", stand_ins=stand_ins)
     if on_meta:
         raise BuildFailed("its weights are on the meta device: there are no values to run it on the CPU")
-    return Built(model, "cpu")
+    size = sum(tensor.numel() * tensor.element_size() for _, tensor in tensors)
+    if size > memory.bound:
+        raise MemoryBound(memory.bound, f"a copy of its weights would take {size:,} bytes")
+    try:  # its forward may write its buffers (an observer's statistics, a counter): it runs on a copy
+        return Built(copy.deepcopy(model), "cpu")
+    except Exception as error:
+        raise BuildFailed(f"it cannot be copied to run on the CPU without changing it ({first_line(error)})") from None
 
 
 def _call(target: Any, reference: PythonReference, way: Any) -> Any:

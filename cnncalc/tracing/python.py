@@ -234,14 +234,21 @@ def _tree(root: Call) -> tuple[list[TraceRow], list[TraceBlock]]:
                 children.append(("row", len(rows)))
         total = Call(None, call.name, None)
         total.add(call)
+        parts = [blocks[i].structure if kind == "block" else _made_of(rows[i - 1]) for kind, i in children]  # type: ignore[union-attr]
         blocks[index] = TraceBlock(
             index, call.name, type(call.module).__name__, depth, parent, call.inputs, call.outputs, call.params,
             sum(total.macs.values()), total.flops, tuple(children),
+            f"{type(call.module).__name__}({'; '.join(parts)})",
         )  # fmt: skip
         return index
 
     block(root, 0, None)
     return rows, [b for b in blocks if b is not None]
+
+
+def _made_of(row: TraceRow) -> str:
+    """A row as a block's structure sees it: what it is and computes, not its name."""
+    return f"{row.layer}→{row.output_shapes}"
 
 
 def _row(index: int, call: Call, depth: int, parent: int) -> TraceRow:

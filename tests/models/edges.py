@@ -182,3 +182,16 @@ class Scripted(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.linear(x)
+
+
+class Counts(nn.Module):
+    """Its forward writes a buffer and reads a value (so it runs on the CPU): a traced model must keep its count."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.linear = nn.Linear(4, 4)
+        self.register_buffer("calls", torch.zeros(()))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.calls += 1
+        return self.linear(x) * float(self.calls)
