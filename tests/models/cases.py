@@ -36,7 +36,7 @@ class Functional(nn.Module):
     def __init__(self, features: int = 5) -> None:
         super().__init__()
         self.conv = nn.Conv2d(3, 4, 1)
-        self.w = nn.Parameter(torch.empty(8, features))
+        self.w = nn.Parameter(torch.randn(8, features))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # [N, 3, 8, 8]
         y = self.conv(x)  # [N, 4, 8, 8]
