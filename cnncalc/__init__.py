@@ -9,7 +9,7 @@ The formulas import without torch:
 and ``cnncalc.trace(model, (3, 224, 224))`` traces a model object (importing torch then).
 """
 
-from .conv import (
+from .core.conv import (
     ConvGeometry,
     ConvSpec,
     conv_geometry,
@@ -18,8 +18,8 @@ from .conv import (
     conv_transpose_output_size,
     make_conv_spec,
 )
+from .core.inputs import resolve_input
 from .errors import CnnCalcError, ExpectationNotMet, InvalidParameter, TorchDisagreement
-from .inputs import resolve_input
 
 __all__ = [
     "CnnCalcError",

@@ -12,8 +12,9 @@ from __future__ import annotations
 import operator
 from typing import Any
 
+from .core.dtypes import check_dtype
 from .errors import InvalidParameter
-from .network import InputSpec, Trace, check_dtype, parse_input
+from .network import InputSpec, Trace, parse_input
 
 # One input without batch: (3, 224, 224), 4, "3x224x224", "35:int64", or a shape with its dtype: ((35,), "int64"),
 # (35, "int64"), ("35", "int64"). Sizes may be any integers (numpy's too).

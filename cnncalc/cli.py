@@ -89,7 +89,7 @@ def run_command(
     with reporting(), paused():
         answer = respond(command, options, verify)
         if quiet:
-            from .values import format_shape
+            from .core.values import format_shape
 
             sys.stdout.write(format_shape(answer.to_json()["output_shape"]) + "\n")
         elif as_json:

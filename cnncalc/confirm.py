@@ -21,10 +21,10 @@ from .layers import Layer
 from .network import Trace
 
 if TYPE_CHECKING:
-    from .conv import ConvGeometry
-    from .pool import AdaptiveGeometry, PoolGeometry
-    from .rnn import RnnGeometry
-    from .solve import SolveResult
+    from .core.conv import ConvGeometry
+    from .core.pool import AdaptiveGeometry, PoolGeometry
+    from .core.rnn import RnnGeometry
+    from .core.solve import SolveResult
 
 # torch sizes tensors (in bytes, too) with int64; past this the meta device
 # itself overflows, so a confirmation is skipped, not failed.
@@ -141,7 +141,7 @@ def _first_line(error: BaseException) -> str:
 
 def pool_layer_call(geometry: PoolGeometry | AdaptiveGeometry) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
     """The torch.nn class name and arguments that build this pooling layer."""
-    from .pool import AdaptiveGeometry
+    from .core.pool import AdaptiveGeometry
 
     if isinstance(geometry, AdaptiveGeometry):
         kind = "Max" if geometry.kind == "max" else "Avg"
@@ -525,8 +525,8 @@ class SolveCheck:
 
 def confirm_solutions(result: SolveResult) -> SolveCheck:
     """Build the best solutions as torch layers on the meta device; each must give the target."""
-    from .conv import conv_geometry, make_conv_spec
-    from .pool import make_pool_spec, pool_geometry
+    from .core.conv import conv_geometry, make_conv_spec
+    from .core.pool import make_pool_spec, pool_geometry
 
     calls = []
     for combo in result.combined(CONFIRM_TOP):

@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .window import AxisGeometry
+from .core.window import AxisGeometry
 
 if TYPE_CHECKING:
-    from .conv import ConvGeometry
-    from .pool import AdaptiveAxis, PoolGeometry
-    from .rnn import GateLayout, RnnGeometry
+    from .core.conv import ConvGeometry
+    from .core.pool import AdaptiveAxis, PoolGeometry
+    from .core.rnn import GateLayout, RnnGeometry
 
 # What an axis's cells are called in prose: rows along H, columns along W.
 CELL_NAMES = {"W": "columns", "H": "rows", "Z": "planes"}

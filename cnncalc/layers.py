@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from math import prod
 from typing import Any
 
-from .conv import conv_geometry, make_conv_spec
+from .core.conv import conv_geometry, make_conv_spec
+from .core.pool import make_adaptive, make_pool_spec, pool_geometry
+from .core.rnn import make_rnn_spec, rnn_geometry
 from .errors import InvalidParameter, LayerMismatch
-from .pool import make_adaptive, make_pool_spec, pool_geometry
-from .rnn import make_rnn_spec, rnn_geometry
 
 INFER = "_"  # the placeholder for a size cnncalc infers
 REQUIRED = object()

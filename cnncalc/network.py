@@ -18,16 +18,11 @@ from dataclasses import dataclass, replace
 from math import prod
 from typing import Any
 
+from .core.dtypes import DTYPE_BYTES, INDEX_DTYPES, INTEGER_DTYPES, check_dtype
+from .core.values import parse_shape
 from .errors import InvalidParameter
 from .layers import Context, Layer, Outcome, apply
-from .values import parse_shape
 
-DTYPE_BYTES = {
-    "float32": 4, "float16": 2, "bfloat16": 2, "float64": 8, "int64": 8, "int32": 4, "int16": 2, "int8": 1,
-    "uint8": 1, "bool": 1,
-}  # fmt: skip
-INTEGER_DTYPES = ("int64", "int32", "int16", "int8", "uint8", "bool")
-INDEX_DTYPES = ("int64", "int32")  # what Embedding takes as indices
 DEVICES = ("auto", "meta", "cpu")  # where a Python model runs (--device)
 
 
@@ -35,12 +30,6 @@ def check_device(device: str) -> str:
     if device not in DEVICES:
         raise InvalidParameter("device", device, "auto, meta or cpu")
     return device
-
-
-def check_dtype(dtype: str, param: str = "dtype") -> str:
-    if dtype not in DTYPE_BYTES:
-        raise InvalidParameter(param, dtype, ", ".join(DTYPE_BYTES))
-    return dtype
 
 
 @dataclass(frozen=True)

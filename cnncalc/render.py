@@ -16,11 +16,11 @@ from .table import Section
 
 if TYPE_CHECKING:
     from .confirm import Confirmation, NumericCheck, RnnConfirmation, SolveCheck, TraceCheck
-    from .conv import ConvGeometry
+    from .core.conv import ConvGeometry
+    from .core.pool import AdaptiveGeometry, PoolGeometry
+    from .core.rnn import RnnGeometry
+    from .core.solve import Solution, SolveResult
     from .network import Trace
-    from .pool import AdaptiveGeometry, PoolGeometry
-    from .rnn import RnnGeometry
-    from .solve import Solution, SolveResult
 
 SCHEMA_VERSION = 1
 MACS_TRACE = (
@@ -249,7 +249,7 @@ POOL_NAMES = {"max": "max", "avg": "average", "lp": "LP"}
 
 
 def pool_title(geometry: PoolGeometry | AdaptiveGeometry) -> str:
-    from .pool import AdaptiveGeometry
+    from .core.pool import AdaptiveGeometry
 
     if isinstance(geometry, AdaptiveGeometry):
         kind = "global" if geometry.global_pool else "adaptive"
@@ -271,7 +271,7 @@ def pool_tables(geometry: PoolGeometry | AdaptiveGeometry, confirmation: Confirm
 
 
 def pool_rows(geometry: PoolGeometry | AdaptiveGeometry, confirmation: Confirmation | None) -> list[tuple[str, str]]:
-    from .pool import AdaptiveGeometry
+    from .core.pool import AdaptiveGeometry
 
     rows = _shape_rows(geometry.input_shape, geometry.output_shape)
     if isinstance(geometry, AdaptiveGeometry):
@@ -304,7 +304,7 @@ def pool_rows(geometry: PoolGeometry | AdaptiveGeometry, confirmation: Confirmat
 
 
 def pool_json(geometry: PoolGeometry | AdaptiveGeometry, confirmation: Confirmation | None) -> dict[str, Any]:
-    from .pool import MAX_LISTED_WINDOWS, AdaptiveGeometry
+    from .core.pool import MAX_LISTED_WINDOWS, AdaptiveGeometry
 
     base: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,

@@ -57,7 +57,7 @@ class Answer:
         return ["", *pictures.window_picture(axes)]
 
     def check_expectation(self, expect: Any) -> None:
-        from .values import check_expectation
+        from .core.values import check_expectation
 
         handler = self.handler
         if handler.expect is not None:
@@ -100,13 +100,13 @@ def respond(command: str, given: Options, verify: bool = True) -> Answer:
 
 def _input(o: dict[str, Any]) -> tuple[int, tuple[int, ...]]:
     """The input of conv and pool, from --w/--h/--d/--dims or --input."""
-    from .inputs import resolve_input
+    from .core.inputs import resolve_input
 
     return resolve_input(w=o["w"], h=o["h"], d=o["d"], dims=o["dims"], input=o["input"])
 
 
 def _conv(o: dict[str, Any]) -> Any:
-    from .conv import conv_geometry, make_conv_spec
+    from .core.conv import conv_geometry, make_conv_spec
 
     channels, size = _input(o)
     spec = make_conv_spec(
@@ -126,8 +126,8 @@ def _conv(o: dict[str, Any]) -> Any:
 
 
 def _conv_target(o: dict[str, Any]) -> Any:
-    from .solve import make_bounds, solve
-    from .values import parse_int, parse_per_dim
+    from .core.solve import make_bounds, solve
+    from .core.values import parse_int, parse_per_dim
 
     channels, size = _input(o)
     targets = parse_per_dim(o["target"], "target", len(size), 1, "a target size of at least 1")
@@ -138,13 +138,13 @@ def _conv_target(o: dict[str, Any]) -> Any:
 
 
 def _pool_target(o: dict[str, Any]) -> Any:
-    from .pool import parse_kind
+    from .core.pool import parse_kind
 
     return _conv_target({**o, "kind": f"{parse_kind(o['type'])} pool"})
 
 
 def _pool(o: dict[str, Any]) -> Any:
-    from .pool import make_adaptive, make_pool_spec, pool_geometry, reject_with_adaptive
+    from .core.pool import make_adaptive, make_pool_spec, pool_geometry, reject_with_adaptive
 
     channels, size = _input(o)
     global_pool = _flag(o, "global")
@@ -174,7 +174,7 @@ def _pool(o: dict[str, Any]) -> Any:
 
 
 def _lstm(o: dict[str, Any]) -> Any:
-    from .rnn import make_rnn_spec, rnn_geometry
+    from .core.rnn import make_rnn_spec, rnn_geometry
 
     if o["hidden"] is None or o["input"] is None:
         missing = "hidden" if o["hidden"] is None else "input"
@@ -212,9 +212,10 @@ class Traced:
 
 
 def _trace(o: dict[str, Any]) -> Traced:
+    from .core.dtypes import check_dtype
+    from .core.values import parse_int
     from .models import resolve_model
-    from .network import check_device, check_dtype, parse_input, trace_chain
-    from .values import parse_int
+    from .network import check_device, parse_input, trace_chain
 
     if o["model"] is None:
         raise InvalidParameter("model", "nothing", "a chain, a file of layers, or a Python model")
@@ -244,8 +245,8 @@ def _trace(o: dict[str, Any]) -> Traced:
 
 def _trace_expect(traced: Traced, expect: Any) -> None:
     """``10`` or ``1x10`` for the (first) output; ``out=21x520x520`` for a named one."""
+    from .core.values import check_expectation
     from .errors import ExpectationNotMet
-    from .values import check_expectation
 
     trace = traced.trace
     name, equals, wanted = str(expect).partition("=") if isinstance(expect, str) else ("", "", expect)
@@ -327,7 +328,7 @@ def _explain(name: str) -> Callable[[Any], list[str]]:
 
 def _explain_pool(result: Any) -> list[str]:
     from . import formulas
-    from .pool import PoolGeometry
+    from .core.pool import PoolGeometry
 
     return formulas.explain_pool(result) if isinstance(result, PoolGeometry) else []
 

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from strategies import PerDim, axes, per_dim
 
 from cnncalc.confirm import confirm_conv, import_torch
-from cnncalc.conv import ConvGeometry, conv_geometry, make_conv_spec
+from cnncalc.core.conv import ConvGeometry, conv_geometry, make_conv_spec
 from cnncalc.errors import InvalidParameter
 
 pytestmark = [pytest.mark.torch, pytest.mark.usefixtures("one_torch_thread")]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import Run
 
-from cnncalc.conv import conv_geometry, make_conv_spec
+from cnncalc.core.conv import conv_geometry, make_conv_spec
 from cnncalc.pictures import UNREAD, window_frames, window_picture
 
 

@@ -4,8 +4,7 @@ import itertools
 
 import pytest
 
-from cnncalc.errors import InvalidParameter
-from cnncalc.pool import (
+from cnncalc.core.pool import (
     AdaptiveAxis,
     adaptive_windows,
     make_adaptive,
@@ -13,6 +12,7 @@ from cnncalc.pool import (
     pool_geometry,
     pool_output_size,
 )
+from cnncalc.errors import InvalidParameter
 
 
 @pytest.mark.parametrize(

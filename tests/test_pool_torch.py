@@ -29,8 +29,7 @@ from hypothesis import strategies as st
 from strategies import PerDim, axes, per_dim
 
 from cnncalc.confirm import confirm_pool, import_torch
-from cnncalc.errors import InvalidParameter
-from cnncalc.pool import (
+from cnncalc.core.pool import (
     AdaptiveGeometry,
     PoolGeometry,
     adaptive_windows,
@@ -39,6 +38,7 @@ from cnncalc.pool import (
     pool_geometry,
     pool_output_size,
 )
+from cnncalc.errors import InvalidParameter
 
 pytestmark = [pytest.mark.torch, pytest.mark.usefixtures("one_torch_thread")]
 

@@ -2,9 +2,9 @@
 
 import pytest
 
+from cnncalc.core.rnn import make_rnn_spec, rnn_geometry
 from cnncalc.errors import InvalidParameter
 from cnncalc.formulas import gate_rows, params_formulas
-from cnncalc.rnn import make_rnn_spec, rnn_geometry
 
 
 @pytest.mark.parametrize(

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cnncalc.confirm import confirm_rnn
+from cnncalc.core.rnn import GateLayout, make_rnn_spec, rnn_geometry
 from cnncalc.errors import InvalidParameter, TorchDisagreement
-from cnncalc.rnn import GateLayout, make_rnn_spec, rnn_geometry
 
 pytestmark = [pytest.mark.torch, pytest.mark.usefixtures("one_torch_thread")]
 

@@ -8,7 +8,8 @@ import pytest
 import torch
 from conftest import Run
 
-from cnncalc.solve import SolveBounds, solve_axis, solve_transposed_axis, tf_same
+from cnncalc.core.solve import SolveBounds, solve_axis, solve_transposed_axis
+from cnncalc.core.window import tf_same
 
 pytestmark = [pytest.mark.torch, pytest.mark.usefixtures("one_torch_thread")]
 SMALL = SolveBounds(max_f=5, max_s=3, max_p=3, max_dilation=2)

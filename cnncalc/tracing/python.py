@@ -27,10 +27,11 @@ import torch
 from torch.nn.utils import parametrize
 
 from ..collector import paused
+from ..core.dtypes import INDEX_DTYPES
 from ..errors import CnnCalcError, InvalidParameter, LayerMismatch, TorchDisagreement
 from ..layers import ANY_ARGUMENTS, SIGNATURES, Context, Layer, apply
 from ..models import PythonReference
-from ..network import INDEX_DTYPES, InputSpec, Trace, TraceBlock, TraceRow, check_device
+from ..network import InputSpec, Trace, TraceBlock, TraceRow, check_device
 from .costs import KINDS
 from .engine import Call, MemoryBound, NeedsValues, NotHookable, Recorder, Usage, run, weights_of
 from .loading import BuildFailed, Built, build, first_line, import_target, imports_kept_apart

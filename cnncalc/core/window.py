@@ -4,6 +4,7 @@ Along an axis of W cells, padded by P_before and P_after, a window of F taps
 d apart spans d·(F − 1) + 1 cells and moves S at a time. torch counts the
 positions as ⌊(W + P_before + P_after − span)/S⌋ + 1, or with ceil_mode as
 ⌈…⌉ + 1 less one when the last window would start in the right padding.
+TensorFlow's "same" padding (``tf_same``) is the window run from its output.
 
 >>> slide("W", 7, 3, 2).output
 3
@@ -14,6 +15,8 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from ..errors import InvalidParameter
 
 # Axis names in torch order. D is the seed's channel depth, so the third
 # spatial axis (torch's D) is called Z here.
@@ -97,3 +100,35 @@ def slide(
         ceil_mode=ceil_mode,
         ceil_dropped=dropped,
     )
+
+
+@dataclass(frozen=True)
+class SamePadding:
+    """TensorFlow's "same" along one axis, and what reproduces it in torch."""
+
+    size: int
+    kernel: int
+    stride: int
+    dilation: int
+    output: int  # ⌈W/S⌉
+    before: int
+    after: int
+
+    @property
+    def total(self) -> int:
+        return self.before + self.after
+
+
+def tf_same(size: int, kernel: int, stride: int = 1, dilation: int = 1) -> SamePadding:
+    """TensorFlow/Keras "same": output ⌈W/S⌉, padding max(0, (out − 1)·S + d·(k − 1) + 1 − W),
+    the odd cell after.
+
+    >>> p = tf_same(224, 7, 2)
+    >>> (p.output, p.before, p.after)
+    (112, 2, 3)
+    """
+    if kernel < 1 or stride < 1 or dilation < 1 or size < 1:
+        raise InvalidParameter("p", "same-tf", "a kernel, stride, dilation and size of at least 1")
+    output = -(-size // stride)
+    total = max(0, (output - 1) * stride + dilation * (kernel - 1) + 1 - size)
+    return SamePadding(size, kernel, stride, dilation, output, total // 2, total - total // 2)

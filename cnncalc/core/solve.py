@@ -1,6 +1,6 @@
 """Solving for a target size: which kernel, stride, padding and dilation take
 an input of W to an output of T — the designer's question, the calculator's
-run backwards. Also TensorFlow's "same" padding next to torch's. No torch here.
+run backwards. No torch here.
 
 Every candidate within the bounds is computed with the calculator's own
 arithmetic (``window.slide`` and the transposed formula), so a solution is
@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import InvalidParameter
+from ..errors import InvalidParameter
 from .values import IntLike, parse_int
-from .window import slide
+from .window import AXIS_LABELS, slide
 
 
 @dataclass(frozen=True)
@@ -129,42 +129,6 @@ def solve_transposed_axis(size: int, target: int, bounds: SolveBounds = SolveBou
 
 
 @dataclass(frozen=True)
-class SamePadding:
-    """TensorFlow's "same" along one axis, and what reproduces it in torch."""
-
-    size: int
-    kernel: int
-    stride: int
-    dilation: int
-    output: int  # ⌈W/S⌉
-    before: int
-    after: int
-
-    @property
-    def total(self) -> int:
-        return self.before + self.after
-
-    @property
-    def symmetric(self) -> bool:
-        return self.before == self.after
-
-
-def tf_same(size: int, kernel: int, stride: int = 1, dilation: int = 1) -> SamePadding:
-    """TensorFlow/Keras "same": output ⌈W/S⌉, padding max(0, (out − 1)·S + d·(k − 1) + 1 − W),
-    the odd cell after.
-
-    >>> p = tf_same(224, 7, 2)
-    >>> (p.output, p.before, p.after)
-    (112, 2, 3)
-    """
-    if kernel < 1 or stride < 1 or dilation < 1 or size < 1:
-        raise InvalidParameter("p", "same-tf", "a kernel, stride, dilation and size of at least 1")
-    output = -(-size // stride)
-    total = max(0, (output - 1) * stride + dilation * (kernel - 1) + 1 - size)
-    return SamePadding(size, kernel, stride, dilation, output, total // 2, total - total // 2)
-
-
-@dataclass(frozen=True)
 class AxisSolutions:
     label: str
     size: int
@@ -209,8 +173,6 @@ def solve(
     channels: int = 1,
     out_channels: int = 1,
 ) -> SolveResult:
-    from .window import AXIS_LABELS
-
     axes = []
     for label, size, target in zip(AXIS_LABELS[len(sizes)], sizes, targets, strict=True):
         if kind == "transposed conv":

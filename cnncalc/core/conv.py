@@ -19,14 +19,13 @@ from dataclasses import dataclass
 from math import gcd, isqrt, prod
 from typing import Literal
 
-from .errors import InvalidParameter
+from ..errors import InvalidParameter
+from .dtypes import FLOAT32_BYTES
 from .values import IntLike, at_most, format_shape, parse_int, parse_per_dim, split_values
-from .window import AXIS_LABELS, AxisGeometry, slide
+from .window import AXIS_LABELS, AxisGeometry, slide, tf_same
 
 PaddingMode = Literal["same", "valid", "same-tf"]
 PerDim = IntLike | tuple[int, ...] | list[int]
-
-FLOAT32_BYTES = 4
 
 
 @dataclass(frozen=True)
@@ -301,8 +300,6 @@ def _resolve_padding(
     dims = len(sizes)
     text = padding.strip().lower() if isinstance(padding, str) else None
     if text == "same-tf" and not transposed:
-        from .solve import tf_same
-
         # TensorFlow's rule, any stride: output ⌈W/S⌉, the odd cell after.
         same = [tf_same(*axis) for axis in zip(sizes, kernel, stride, dilation, strict=True)]
         return "same-tf", tuple((a.before, a.after) for a in same)

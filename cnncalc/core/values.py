@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .errors import ExpectationNotMet, InvalidParameter
+from ..errors import ExpectationNotMet, InvalidParameter
 
 _SEPARATOR = re.compile(r"\s*[x×X,]\s*")
 # Sizes past 10^100 are no network's; refusing them keeps every later step

@@ -3,7 +3,7 @@ torch's ``--input 3x224x224``. Shared by every calculator."""
 
 from __future__ import annotations
 
-from .errors import InvalidParameter
+from ..errors import InvalidParameter
 from .values import IntLike, parse_int, parse_shape
 
 

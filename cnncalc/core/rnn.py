@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from math import prod
 from typing import Literal
 
-from .errors import InvalidParameter
+from ..errors import InvalidParameter
 from .values import IntLike, at_most, parse_int
 
 CellKind = Literal["lstm", "gru", "rnn"]

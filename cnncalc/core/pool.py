@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from math import prod
 from typing import Literal
 
-from .errors import InvalidParameter
+from ..errors import InvalidParameter
 from .values import IntLike, format_shape, parse_per_dim
 from .window import AXIS_LABELS, AxisGeometry, slide
 
