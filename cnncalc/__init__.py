@@ -46,7 +46,7 @@ def __getattr__(name: str) -> object:
 
         return trace
     if name == "Trace":
-        from .network import Trace
+        from .network.trace import Trace
 
         return Trace
     raise AttributeError(f"module 'cnncalc' has no attribute {name!r}")

@@ -14,7 +14,7 @@ from typing import Any
 
 from .core.dtypes import check_dtype
 from .errors import InvalidParameter
-from .network import InputSpec, Trace, parse_input
+from .network.trace import InputSpec, Trace, parse_input
 
 # One input without batch: (3, 224, 224), 4, "3x224x224", "35:int64", or a shape with its dtype: ((35,), "int64"),
 # (35, "int64"), ("35", "int64"). Sizes may be any integers (numpy's too).

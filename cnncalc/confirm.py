@@ -17,8 +17,8 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from .errors import InvalidParameter, TorchDisagreement
-from .layers import Layer
-from .network import Trace
+from .network.layer import Layer
+from .network.trace import Trace
 
 if TYPE_CHECKING:
     from .core.conv import ConvGeometry

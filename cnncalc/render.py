@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from .core.pool import AdaptiveGeometry, PoolGeometry
     from .core.rnn import RnnGeometry
     from .core.solve import Solution, SolveResult
-    from .network import Trace
+    from .network.trace import Trace
 
 SCHEMA_VERSION = 1
 MACS_TRACE = (
@@ -547,7 +547,7 @@ def _compact(n: int | None) -> str:
 
 def _tree_section(trace: Trace) -> Section:
     """The rows folded into their blocks down to --depth, indented by depth, identical folded siblings as one."""
-    from .network import TraceBlock
+    from .network.trace import TraceBlock
 
     depth = trace.depth or 0
     entries = trace.tree(depth)
@@ -582,7 +582,7 @@ def _tree_section(trace: Trace) -> Section:
 
 
 def _same_block(one: Any, other: object) -> bool:
-    from .network import TraceBlock
+    from .network.trace import TraceBlock
 
     return (
         isinstance(other, TraceBlock)

@@ -214,8 +214,8 @@ class Traced:
 def _trace(o: dict[str, Any]) -> Traced:
     from .core.dtypes import check_dtype
     from .core.values import parse_int
-    from .models import resolve_model
-    from .network import check_device, parse_input, trace_chain
+    from .network.models import resolve_model
+    from .network.trace import check_device, parse_input, trace_chain
 
     if o["model"] is None:
         raise InvalidParameter("model", "nothing", "a chain, a file of layers, or a Python model")

@@ -15,8 +15,8 @@ import pytest
 
 torchvision = pytest.importorskip("torchvision")
 
-from cnncalc.models import parse_reference  # noqa: E402
-from cnncalc.network import InputSpec  # noqa: E402
+from cnncalc.network.models import parse_reference  # noqa: E402
+from cnncalc.network.trace import InputSpec  # noqa: E402
 from cnncalc.tracing.python import trace_model  # noqa: E402
 
 pytestmark = pytest.mark.torchvision

@@ -13,10 +13,10 @@ from conftest import Run, run_in_subprocess
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cnncalc.chain import parse_chain, parse_layer
 from cnncalc.errors import CnnCalcError, InvalidParameter, LayerMismatch
-from cnncalc.models import resolve_model
-from cnncalc.network import trace_chain
+from cnncalc.network.chain import parse_chain, parse_layer
+from cnncalc.network.models import resolve_model
+from cnncalc.network.trace import trace_chain
 
 MODELS = Path(__file__).parent / "models"
 

@@ -21,11 +21,11 @@ from conftest import Run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cnncalc.chain import parse_chain
 from cnncalc.confirm import confirm_chain, import_torch
 from cnncalc.errors import CnnCalcError, InvalidParameter, LayerMismatch, TorchDisagreement
-from cnncalc.models import parse_reference
-from cnncalc.network import InputSpec, Trace, trace_chain
+from cnncalc.network.chain import parse_chain
+from cnncalc.network.models import parse_reference
+from cnncalc.network.trace import InputSpec, Trace, trace_chain
 from cnncalc.tracing.python import trace_model
 
 pytestmark = [pytest.mark.torch, pytest.mark.usefixtures("one_torch_thread")]

@@ -289,8 +289,8 @@ def test_batch_traces_python_models() -> None:
 def test_a_built_model_is_left_as_it_is(monkeypatch: pytest.MonkeyPatch) -> None:
     """A reference to a model built at import runs with meta stand-ins for its weights: it is never moved, so the
     CPU can still run it when its forward needs values."""
-    from cnncalc.models import parse_reference
-    from cnncalc.network import InputSpec
+    from cnncalc.network.models import parse_reference
+    from cnncalc.network.trace import InputSpec
     from cnncalc.tracing.loading import import_target
 
     for name, shape, device in (("built_functional", (3, 8, 8), "meta"), ("built_data_dependent", (8,), "cpu")):
@@ -389,8 +389,8 @@ def test_a_model_that_exits_or_prints(cnncalc: Run) -> None:
 def test_the_cpu_bound_refuses_before_allocating() -> None:
     import resource
 
-    from cnncalc.models import parse_reference
-    from cnncalc.network import InputSpec
+    from cnncalc.network.models import parse_reference
+    from cnncalc.network.trace import InputSpec
 
     reference = parse_reference(f"{EDGES}:Huge")
     assert reference is not None

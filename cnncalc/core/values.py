@@ -148,6 +148,11 @@ def format_shape(shape: tuple[int, ...] | list[int]) -> str:
     return "x".join(str(n) for n in shape)
 
 
+def bracketed(shape: tuple[int, ...] | list[int]) -> str:
+    """``(1, 16, 3, 3)`` → ``"[1, 16, 3, 3]"``: the notation torch prints shapes in."""
+    return "[" + ", ".join(str(n) for n in shape) + "]"
+
+
 def check_expectation(
     expect: IntLike | tuple[int, ...] | list[int],
     output_shape: tuple[int, ...],

@@ -35,7 +35,7 @@ import torch
 from torch import nn
 
 from ..errors import InvalidParameter
-from ..models import PythonReference
+from ..network.models import PythonReference
 from .engine import MemoryBound, NeedsValues, Recorder, Usage, recording
 
 

@@ -29,9 +29,9 @@ from torch.nn.utils import parametrize
 from ..collector import paused
 from ..core.dtypes import INDEX_DTYPES
 from ..errors import CnnCalcError, InvalidParameter, LayerMismatch, TorchDisagreement
-from ..layers import ANY_ARGUMENTS, SIGNATURES, Context, Layer, apply
-from ..models import PythonReference
-from ..network import InputSpec, Trace, TraceBlock, TraceRow, check_device
+from ..network.layer import Context, Layer, apply, known_kinds
+from ..network.models import PythonReference
+from ..network.trace import InputSpec, Trace, TraceBlock, TraceRow, check_device
 from .costs import KINDS
 from .engine import Call, MemoryBound, NeedsValues, NotHookable, Recorder, Usage, run, weights_of
 from .loading import BuildFailed, Built, build, first_line, import_target, imports_kept_apart
@@ -313,12 +313,9 @@ def _check_formula(call: Call, layer: Layer, macs: int) -> tuple[str, ...]:
 def layer_of(module: Any) -> Layer | None:
     """A module as cnncalc's Layer, read from its attributes, when cnncalc has a formula for its class or the
     torch.nn class it derives from (and it keeps that class's forward); else None."""
+    kinds = known_kinds()
     base = next(
-        (
-            cls
-            for cls in type(module).__mro__
-            if cls.__module__.startswith("torch.nn.") and (cls.__name__ in SIGNATURES or cls.__name__ in ANY_ARGUMENTS)
-        ),
+        (cls for cls in type(module).__mro__ if cls.__module__.startswith("torch.nn.") and cls.__name__ in kinds),
         None,
     )
     if base is None or "forward" in vars(module) or _overrides(type(module), base):
@@ -326,11 +323,12 @@ def layer_of(module: Any) -> Layer | None:
     if not _plain_parameters(module, base.__name__):  # weight_norm's weight_g and weight_v, parametrizations
         return None
     kind = base.__name__
-    if kind in ANY_ARGUMENTS:
+    signature = kinds[kind].signature
+    if signature is None:
         return Layer(kind, (), {})
     kwargs: dict[str, Any] = {}
-    for parameter in SIGNATURES[kind]:
-        name = parameter if isinstance(parameter, str) else parameter[0]
+    for arg in signature:
+        name = arg.name
         if name == "bias" and (kind == "LayerNorm" or not isinstance(getattr(module, "bias", False), bool)):
             kwargs["bias"] = getattr(module, "bias", None) is not None
         elif hasattr(module, name):

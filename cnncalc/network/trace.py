@@ -5,7 +5,7 @@ The receptive field follows Distill's "Computing Receptive Fields of CNNs":
 along each axis r grows by (k − 1)·d·jump at every window, and jump (the
 effective stride) multiplies by the window's stride.
 
->>> from cnncalc.chain import parse_chain
+>>> from cnncalc.network.chain import parse_chain
 >>> t = trace_chain(parse_chain("Conv2d(3, 8, 3) -> MaxPool2d(2) -> Flatten() -> Linear(_, 10)"), [(3, 32, 32)])
 >>> t.output_shape, t.total_params
 ((1, 10), 18234)
@@ -18,10 +18,10 @@ from dataclasses import dataclass, replace
 from math import prod
 from typing import Any
 
-from .core.dtypes import DTYPE_BYTES, INDEX_DTYPES, INTEGER_DTYPES, check_dtype
-from .core.values import parse_shape
-from .errors import InvalidParameter
-from .layers import Context, Layer, Outcome, apply
+from ..core.dtypes import DTYPE_BYTES, INDEX_DTYPES, INTEGER_DTYPES, check_dtype
+from ..core.values import parse_shape
+from ..errors import InvalidParameter
+from .layer import Context, Layer, Outcome, apply
 
 DEVICES = ("auto", "meta", "cpu")  # where a Python model runs (--device)
 
@@ -203,7 +203,7 @@ class Trace:
         these add up to the totals: MACs and FLOPs always; parameters too where no weight is shared (a module
         called twice, tied weights) and every module with weights runs.
 
-        >>> from cnncalc.chain import parse_chain
+        >>> from cnncalc.network.chain import parse_chain
         >>> t = trace_chain(parse_chain("Linear(4, 3) -> ReLU()"), [(4,)])
         >>> [entry.macs for entry in t.cut(0)], [entry.macs for entry in t.cut(1)]
         ([12], [12, 0])
@@ -233,12 +233,12 @@ class Trace:
 
     def to_json(self) -> dict[str, Any]:
         """What ``cnncalc trace --json`` prints for it."""
-        from .render import trace_json
+        from ..render import trace_json
 
         return trace_json(self, None)
 
     def __repr__(self) -> str:
-        from .render import trace_text
+        from ..render import trace_text
 
         return trace_text(self)
 
@@ -246,7 +246,7 @@ class Trace:
         """A notebook shows the same table (its box characters need a monospaced font)."""
         import html
 
-        from .render import trace_text
+        from ..render import trace_text
 
         return f"<pre>{html.escape(trace_text(self, 120))}</pre>"
 

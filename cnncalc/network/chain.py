@@ -16,8 +16,8 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from .errors import InvalidParameter
-from .layers import INFER, INFER_TOKEN, Layer, check_known
+from ..errors import InvalidParameter
+from .layer import INFER, INFER_TOKEN, Layer, check_known
 
 ARROW = "->"
 

@@ -15,9 +15,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import InvalidParameter
 from .chain import literal, parse_chain
-from .errors import InvalidParameter
-from .layers import Layer
+from .layer import Layer
 
 # package.module:name or path/to/file.py:name, then an optional dotted name and a call
 _PYTHON_REFERENCE = re.compile(

@@ -1,0 +1,54 @@
+"""Layers with a weight per feature: Linear, and Embedding's lookup table."""
+
+from __future__ import annotations
+
+from math import prod
+from typing import Any
+
+from ...errors import LayerMismatch
+from ..layer import INFER_TOKEN, Arg, Context, Layer, Outcome, layer_kind, positive
+
+
+@layer_kind("Linear", signature=(Arg("in_features", infer=True), Arg("out_features"), Arg("bias", True)))
+def linear(layer: Layer, bound: dict[str, Any], shape: tuple[int, ...], context: Context) -> Outcome:
+    if not shape:
+        raise LayerMismatch(layer.label, "a tensor with a feature axis", "a scalar")
+    inferred: dict[str, int] = {}
+    got = shape[-1]
+    wanted = bound["in_features"]
+    if wanted is INFER_TOKEN:
+        inferred["in_features"] = got
+    elif wanted != got:
+        received = f"{'·'.join(map(str, context.factors))} = {got}" if context.factors else str(got)
+        fix = f"use {layer.written(in_features=got)}"
+        if context.after_flatten_of_spatial:
+            fix += ", or put an AdaptiveAvgPool before Flatten to fix the size"
+        raise LayerMismatch(layer.label, f"in_features={wanted}", received, fix)
+    out = positive(layer, "out_features", bound["out_features"])
+    params = got * out + (out if bound["bias"] else 0)
+    return Outcome((*shape[:-1], out), params, prod(shape[:-1]) * got * out, resets_field=True, inferred=inferred)
+
+
+EMBEDDING = (
+    Arg("num_embeddings"), Arg("embedding_dim"), Arg("padding_idx", None), Arg("max_norm", None),
+    Arg("norm_type", 2.0), Arg("scale_grad_by_freq", False), Arg("sparse", False),
+)  # fmt: skip
+
+
+@layer_kind("Embedding", signature=EMBEDDING)
+def embedding(layer: Layer, bound: dict[str, Any], shape: tuple[int, ...], context: Context) -> Outcome:
+    if not context.integer_input:
+        if context.python_model:
+            fix = "give the model integer indices, like --input 35:int64"
+        elif context.first:
+            fix = "give it integer indices: --dtype int64"
+        else:
+            fix = "put Embedding first, with --dtype int64"
+        raise LayerMismatch(
+            layer.label,
+            "integer indices (torch: Expected tensor for argument #1 'indices' to have scalar type Long)",
+            "a float tensor",
+            fix,
+        )
+    num, dim = bound["num_embeddings"], bound["embedding_dim"]
+    return Outcome((*shape, dim), num * dim)
