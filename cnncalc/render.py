@@ -15,7 +15,7 @@ from .formulas import plural
 from .table import Section
 
 if TYPE_CHECKING:
-    from .confirm import Confirmation, NumericCheck, RnnConfirmation, SolveCheck, TraceCheck
+    from .confirm.results import Confirmation, NumericCheck, RnnConfirmation, SolveCheck, TraceCheck
     from .core.conv import ConvGeometry
     from .core.pool import AdaptiveGeometry, PoolGeometry
     from .core.rnn import RnnGeometry
@@ -882,6 +882,6 @@ def solve_json(result: SolveResult, check: SolveCheck | None) -> dict[str, Any]:
         "solutions": solutions,
         "verified": None if check is None else True,
         "confirmed": 0 if check is None else check.confirmed,
-        "torch": [] if check is None else list(check.layers),
+        "torch": [] if check is None else [layer_call(call) for call in check.calls],
         "output_shape": list(result.output_shape),
     }

@@ -270,9 +270,10 @@ def _flag(o: dict[str, Any], name: str) -> bool:
 
 def _confirm(name: str) -> Callable[[Any, dict[str, Any]], Any]:
     def confirm(result: Any, options: dict[str, Any]) -> Any:
-        from . import confirm as module
+        import importlib
 
-        return getattr(module, name)(result)
+        module = {"confirm_conv": "layers", "confirm_pool": "layers", "confirm_rnn": "rnn"}.get(name, "solutions")
+        return getattr(importlib.import_module(f"cnncalc.confirm.{module}"), name)(result)
 
     return confirm
 
@@ -280,7 +281,7 @@ def _confirm(name: str) -> Callable[[Any, dict[str, Any]], Any]:
 def _confirm_trace(traced: Traced, options: dict[str, Any]) -> Any:
     if traced.python:  # torch ran the model itself
         return None
-    from .confirm import confirm_chain
+    from .confirm.chain import confirm_chain
 
     return confirm_chain(traced.trace, traced.layers)
 

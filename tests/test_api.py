@@ -13,7 +13,7 @@ import pytest
 from conftest import Run
 
 from cnncalc import Trace, trace
-from cnncalc.confirm import import_torch
+from cnncalc.confirm.runtime import import_torch
 from cnncalc.errors import InvalidParameter
 
 pytestmark = pytest.mark.torch

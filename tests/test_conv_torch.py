@@ -24,7 +24,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from strategies import PerDim, axes, per_dim
 
-from cnncalc.confirm import confirm_conv, import_torch
+from cnncalc.confirm.layers import confirm_conv
+from cnncalc.confirm.runtime import import_torch
 from cnncalc.core.conv import ConvGeometry, conv_geometry, make_conv_spec
 from cnncalc.errors import InvalidParameter
 

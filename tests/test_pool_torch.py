@@ -28,7 +28,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from strategies import PerDim, axes, per_dim
 
-from cnncalc.confirm import confirm_pool, import_torch
+from cnncalc.confirm.layers import confirm_pool
+from cnncalc.confirm.runtime import import_torch
 from cnncalc.core.pool import (
     AdaptiveGeometry,
     PoolGeometry,

@@ -10,7 +10,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cnncalc.confirm import confirm_rnn
+from cnncalc.confirm.rnn import confirm_rnn
 from cnncalc.core.rnn import GateLayout, make_rnn_spec, rnn_geometry
 from cnncalc.errors import InvalidParameter, TorchDisagreement
 

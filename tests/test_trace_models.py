@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from conftest import Run
 
-from cnncalc.confirm import import_torch
+from cnncalc.confirm.runtime import import_torch
 
 pytestmark = [pytest.mark.torch, pytest.mark.models]
 

@@ -21,7 +21,8 @@ from conftest import Run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cnncalc.confirm import confirm_chain, import_torch
+from cnncalc.confirm.chain import confirm_chain
+from cnncalc.confirm.runtime import import_torch
 from cnncalc.errors import CnnCalcError, InvalidParameter, LayerMismatch, TorchDisagreement
 from cnncalc.network.chain import parse_chain
 from cnncalc.network.models import parse_reference

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from conftest import Run
 
-from cnncalc.confirm import import_torch
+from cnncalc.confirm.runtime import import_torch
 from cnncalc.errors import CnnCalcError
 from cnncalc.tracing import engine, python
 

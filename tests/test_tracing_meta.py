@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cnncalc.confirm import import_torch
+from cnncalc.confirm.runtime import import_torch
 from cnncalc.tracing.meta import NOT_HANDLED, Shortcuts, broadcast, elementwise_strides
 
 pytestmark = pytest.mark.torch

@@ -1,0 +1,75 @@
+"""A traced chain: every layer built on the meta device and run through the trace engine, agreeing row by row."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from ..errors import InvalidParameter, TorchDisagreement
+from ..network.layer import Layer
+from ..network.trace import Trace
+from .results import TraceCheck
+from .runtime import first_line, import_torch
+
+
+def confirm_chain(trace: Trace, layers: list[Layer]) -> TraceCheck:
+    """Build every layer on the meta device and run the input through them with the trace engine: each layer's
+    output, parameters and MACs must be cnncalc's."""
+    from ..tracing.engine import Call, NeedsValues, run
+    from ..tracing.engine import Recorder as Engine
+
+    torch = import_torch()
+    modules = []
+    for layer, row in zip(layers, trace.rows, strict=True):
+        built = layer.replaced(**dict(row.inferred))  # `_` filled in with what the trace inferred
+        try:
+            with torch.device("meta"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                modules.append(getattr(torch.nn, layer.kind)(*built.args, **built.kwargs))
+        except (TypeError, ValueError, RuntimeError) as error:  # arguments torch builds no layer from: bad input
+            raise InvalidParameter(
+                "model", layer.written(), f"arguments torch accepts (torch: {first_line(error)})"
+            ) from None
+
+    class Chain(torch.nn.Module):  # type: ignore[misc,name-defined]
+        def __init__(self) -> None:
+            super().__init__()
+            self.layers = torch.nn.ModuleList(modules)
+
+        def forward(self, x: Any) -> Any:
+            for module in self.layers:
+                out = module(x)
+                x = out[0] if isinstance(out, tuple) else out  # a recurrent layer's sequence goes on
+            return x
+
+    x = torch.empty((*trace.rows[0].input_shape,), device="meta", dtype=getattr(torch, trace.dtype))
+    engine = Engine()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:  # evaluation mode, as Python models are traced: batch norm uses its running statistics
+            done = run(Chain(), (x,), {}, engine, lambda: torch.device("meta"))
+        except NeedsValues as needs:
+            raise TorchDisagreement("validity", "valid", needs.what) from None
+        except Exception as error:
+            raise TorchDisagreement(_validity_of(engine.broke_at(error), layers), "valid", first_line(error)) from error
+    calls = [item for item in done.root.items if item.is_module]
+    flops: list[int | None] = []
+    for layer, row, call in zip(layers, trace.rows, calls, strict=True):
+        total = Call(None, call.name, None)
+        total.add(call)
+        if call.outputs[:1] != (row.output_shape,):
+            raise TorchDisagreement(f"{layer.label}'s output", list(row.output_shape), list(call.outputs[0]))
+        if call.params != row.params:
+            raise TorchDisagreement(f"{layer.label}'s parameters", row.params, call.params)
+        if sum(total.macs.values()) != row.macs:
+            raise TorchDisagreement(f"{layer.label}'s MACs", row.macs, sum(total.macs.values()))
+        flops.append(None if total.uncounted else total.flops)
+    return TraceCheck(tuple(True for _ in calls), tuple(flops))
+
+
+def _validity_of(failed: Any, layers: list[Layer]) -> str:
+    """What torch found invalid: the layer whose forward raised (its call is named ``layers.k``), else the chain."""
+    _, _, index = (failed.name if failed is not None else "").rpartition("layers.")
+    if index.isdigit() and int(index) < len(layers):
+        return f"{layers[int(index)].label}'s validity"
+    return "validity"
