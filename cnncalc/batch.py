@@ -17,8 +17,7 @@ from typing import Any, TextIO
 
 from .errors import CnnCalcError, ExpectationNotMet, InvalidParameter
 from .requests import respond
-
-SCHEMA_VERSION = 1
+from .views.common import SCHEMA_VERSION
 
 
 def run_batch(lines: Iterable[str], out: TextIO, verify: bool = True) -> int:

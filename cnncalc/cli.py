@@ -93,7 +93,7 @@ def run_command(
 
             sys.stdout.write(format_shape(answer.to_json()["output_shape"]) + "\n")
         elif as_json:
-            from .render import print_json
+            from .views.common import print_json
 
             print_json(answer.to_json())
         else:

@@ -34,7 +34,7 @@ class Answer:
 
     def print(self, explain: bool = False, show: str = "", svg: str | None = None, html: str | None = None) -> None:
         """The tables; ``show`` adds pictures ("picture" or "frames"); svg/html save it all."""
-        from .render import Export, print_table
+        from .views.output import Export, print_table
 
         handler = self.handler
         steps = handler.explain(self.result) if explain and handler.explain else None
@@ -43,7 +43,7 @@ class Answer:
         print_table(handler.title(self.result), handler.tables(self.result, self.confirmation), steps, pictures, export)
 
     def pictures(self, show: str) -> list[str]:
-        from . import pictures
+        from .views import pictures
 
         if self.command == "lstm":
             return pictures.cell_picture(self.result)
@@ -293,45 +293,46 @@ def _counted(traced: Traced, check: Any) -> Any:
 
 def _render(name: str) -> Callable[..., Any]:
     def call(*args: Any) -> Any:
-        from . import render
+        import importlib
 
-        return getattr(render, name)(*args)
+        module = {"conv": "conv", "pool": "pool", "rnn": "lstm", "solve": "solve"}[name.split("_")[0]]
+        return getattr(importlib.import_module(f"cnncalc.views.{module}"), name)(*args)
 
     return call
 
 
 def _trace_json(traced: Traced, check: Any) -> dict[str, Any]:
-    from .render import trace_json
+    from .views.trace import trace_json
 
     return trace_json(_counted(traced, check), check)
 
 
 def _trace_title(traced: Traced) -> str:
-    from .render import trace_title
+    from .views.trace import trace_title
 
     return trace_title(traced.trace)
 
 
 def _trace_tables(traced: Traced, check: Any) -> list[Any]:
-    from .render import trace_tables
+    from .views.trace import trace_tables
 
     return trace_tables(_counted(traced, check), check)
 
 
 def _explain(name: str) -> Callable[[Any], list[str]]:
     def call(result: Any) -> list[str]:
-        from . import formulas
+        from .views import conv, gates
 
-        return getattr(formulas, name)(result)  # type: ignore[no-any-return]
+        return getattr(conv if name == "explain_conv" else gates, name)(result)  # type: ignore[no-any-return]
 
     return call
 
 
 def _explain_pool(result: Any) -> list[str]:
-    from . import formulas
     from .core.pool import PoolGeometry
+    from .views.pool import explain_pool
 
-    return formulas.explain_pool(result) if isinstance(result, PoolGeometry) else []
+    return explain_pool(result) if isinstance(result, PoolGeometry) else []
 
 
 _INPUT = {"w": None, "h": None, "d": None, "input": None, "dims": None}

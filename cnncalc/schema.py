@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .render import SCHEMA_VERSION
+from .views.common import SCHEMA_VERSION
 
 INT: dict[str, Any] = {"type": "integer"}
 NONNEG: dict[str, Any] = {"type": "integer", "minimum": 0}

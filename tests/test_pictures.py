@@ -8,7 +8,7 @@ import pytest
 from conftest import Run
 
 from cnncalc.core.conv import conv_geometry, make_conv_spec
-from cnncalc.pictures import UNREAD, window_frames, window_picture
+from cnncalc.views.pictures import UNREAD, window_frames, window_picture
 
 
 @pytest.mark.parametrize(

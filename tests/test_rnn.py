@@ -4,7 +4,7 @@ import pytest
 
 from cnncalc.core.rnn import make_rnn_spec, rnn_geometry
 from cnncalc.errors import InvalidParameter
-from cnncalc.formulas import gate_rows, params_formulas
+from cnncalc.views.gates import gate_rows, params_formulas
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ torch's ``--input 3x224x224``. Shared by every calculator."""
 from __future__ import annotations
 
 from ..errors import InvalidParameter
-from .values import IntLike, parse_int, parse_shape
+from .values import IntLike, format_shape, parse_int, parse_shape
 
 
 def resolve_input(
@@ -41,7 +41,7 @@ def resolve_input(
             raise InvalidParameter(
                 "dims",
                 n_dims,
-                f"{len(shape) - 1}, the spatial dimensions of --input {'x'.join(map(str, shape))}",
+                f"{len(shape) - 1}, the spatial dimensions of --input {format_shape(shape)}",
                 "drop --dims: --input sets it",
             )
         return shape[0], shape[1:]

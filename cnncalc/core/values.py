@@ -102,7 +102,7 @@ def parse_per_dim(
     if len(numbers) == 1:
         return numbers * dims
     if len(numbers) != dims:
-        shown = "x".join(map(str, numbers))
+        shown = format_shape(numbers)
         raise InvalidParameter(
             param,
             shown,
@@ -133,7 +133,7 @@ def parse_shape(
     )
     if not low <= len(parts) <= high:
         raise InvalidParameter(
-            param, value if not isinstance(value, (tuple, list)) else "x".join(map(str, value)), expected
+            param, value if not isinstance(value, (tuple, list)) else format_shape(list(value)), expected
         )
     return tuple(parse_int(part, param, 1, expected) for part in parts)
 

@@ -19,7 +19,7 @@ from math import prod
 from typing import Any
 
 from ..core.dtypes import DTYPE_BYTES, INDEX_DTYPES, INTEGER_DTYPES, check_dtype
-from ..core.values import parse_shape
+from ..core.values import format_shape, parse_shape
 from ..errors import InvalidParameter
 from .layer import Context, Layer, Outcome, apply
 
@@ -41,7 +41,7 @@ class InputSpec:
     name: str | None = None  # None: positional, in the order given
 
     def written(self) -> str:
-        text = "x".join(map(str, self.shape))
+        text = format_shape(self.shape)
         text = f"{self.name}={text}" if self.name else text
         return f"{text}:{self.dtype}" if self.dtype else text
 
@@ -233,12 +233,12 @@ class Trace:
 
     def to_json(self) -> dict[str, Any]:
         """What ``cnncalc trace --json`` prints for it."""
-        from ..render import trace_json
+        from ..views.trace import trace_json
 
         return trace_json(self, None)
 
     def __repr__(self) -> str:
-        from ..render import trace_text
+        from ..views.trace import trace_text
 
         return trace_text(self)
 
@@ -246,7 +246,7 @@ class Trace:
         """A notebook shows the same table (its box characters need a monospaced font)."""
         import html
 
-        from ..render import trace_text
+        from ..views.trace import trace_text
 
         return f"<pre>{html.escape(trace_text(self, 120))}</pre>"
 

@@ -28,6 +28,7 @@ from torch.nn.utils import parametrize
 
 from ..collector import paused
 from ..core.dtypes import INDEX_DTYPES
+from ..core.values import bracketed
 from ..errors import CnnCalcError, InvalidParameter, LayerMismatch, TorchDisagreement
 from ..network.layer import Context, Layer, apply, known_kinds
 from ..network.models import PythonReference
@@ -417,4 +418,4 @@ def _explain(recorder: Recorder, error: BaseException, reference: PythonReferenc
 
 
 def _shapes(call: Call) -> str:
-    return ", ".join("[" + ", ".join(map(str, shape)) + "]" for shape in call.inputs) or "its input"
+    return ", ".join(bracketed(shape) for shape in call.inputs) or "its input"

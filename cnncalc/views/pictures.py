@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .core.window import AxisGeometry
-from .errors import InvalidParameter
+from ..core.window import AxisGeometry
+from ..errors import InvalidParameter
 
 if TYPE_CHECKING:
-    from .core.rnn import RnnGeometry
+    from ..core.rnn import RnnGeometry
 
 MAX_SIDE = 16  # the padded input must fit a terminal: 16 cells a side at most
 INPUT, PAD, UNREAD, WINDOW = "■", "·", "×", "▣"
