@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import Any, TextIO
+from typing import TextIO
 
+from .commands import respond
+from .commands.base import JSON
 from .errors import CnnCalcError, ExpectationNotMet, InvalidParameter
-from .requests import respond
 from .views.common import SCHEMA_VERSION
 
 
@@ -33,16 +34,16 @@ def run_batch(lines: Iterable[str], out: TextIO, verify: bool = True) -> int:
     return worst
 
 
-def answer_line(number: int, line: str, verify: bool = True) -> tuple[dict[str, Any], int]:
+def answer_line(number: int, line: str, verify: bool = True) -> tuple[JSON, int]:
     """One line's answer and its exit code."""
     try:
-        request = json.loads(line)
+        parsed: object = json.loads(line)
     except json.JSONDecodeError as error:
         return _error(number, f"not JSON: {error.msg} at column {error.colno}", None), 2
-    if not isinstance(request, dict):
+    if not isinstance(parsed, dict):
         shown = line.strip()[:40]
         return _error(number, f'expected a JSON object like {{"cmd": "conv", ...}}, got {shown}', None), 2
-    request = dict(request)
+    request: dict[str, object] = dict(parsed)
     command = request.pop("cmd", None)
     line_verify = request.pop("verify", True)
     expect = request.pop("expect", None)
@@ -52,7 +53,7 @@ def answer_line(number: int, line: str, verify: bool = True) -> tuple[dict[str, 
         if command is None:
             raise InvalidParameter("cmd", "nothing", "a command: conv, pool, lstm or trace")
         answer = respond(str(command), request, verify and line_verify)
-        result: dict[str, Any] = {"line": number, **answer.to_json()}
+        result: JSON = {"line": number, **answer.to_json()}
         code = 0
         if expect is not None:
             try:
@@ -66,5 +67,5 @@ def answer_line(number: int, line: str, verify: bool = True) -> tuple[dict[str, 
         return _error(number, error.describe(), getattr(error, "param", None)), error.exit_code
 
 
-def _error(number: int, message: str, param: str | None) -> dict[str, Any]:
+def _error(number: int, message: str, param: str | None) -> JSON:
     return {"schema_version": SCHEMA_VERSION, "line": number, "error": message, "param": param}

@@ -9,11 +9,14 @@ same one-line error as every other bad input (not Click's usage box).
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from .errors import CnnCalcError, InvalidParameter
+
+if TYPE_CHECKING:
+    from .commands.base import CheckT, Command, RequestT, ResultT
 
 app = typer.Typer(
     name="cnncalc",
@@ -71,8 +74,8 @@ def reporting() -> Iterator[None]:
 
 
 def run_command(
-    command: str,
-    options: dict[str, Any],
+    command: "Command[RequestT, ResultT, CheckT]",
+    request: "RequestT",
     verify: bool,
     as_json: bool,
     explain: bool,
@@ -84,14 +87,13 @@ def run_command(
 ) -> None:
     """Compute, confirm, print, then check --expect: the same steps for every calculator."""
     from .collector import paused
-    from .requests import respond
 
     with reporting(), paused():
-        answer = respond(command, options, verify)
+        answer = command.respond(request, verify)
         if quiet:
             from .core.values import format_shape
 
-            sys.stdout.write(format_shape(answer.to_json()["output_shape"]) + "\n")
+            sys.stdout.write(format_shape(answer.output_shape) + "\n")
         elif as_json:
             from .views.common import print_json
 
@@ -100,17 +102,6 @@ def run_command(
             answer.print(explain, show, svg, html)
         if expect is not None:
             answer.check_expectation(expect)
-
-
-def refuse_with_target(**given: Any) -> None:
-    """--target solves for the window: options that set it are refused, not ignored."""
-    with reporting():
-        for name, value in given.items():
-            if value not in (None, False):
-                option = name.rstrip("_")
-                raise InvalidParameter(
-                    option, value if value is not True else "given", f"no --{option} with --target", "drop one"
-                )
 
 
 @app.callback()
@@ -163,18 +154,23 @@ def conv(
 
     Example: cnncalc conv --w 7 --f 3 --s 2
     """
-    options = dict(
+    if target is not None:
+        from .commands.solve import CONV_TARGET, ConvTargetRequest
+
+        solving = ConvTargetRequest(
+            w=w, h=h, d=d, input=input, dims=dims, target=target, max_f=max_f, max_s=max_s, max_p=max_p,
+            max_dilation=max_dilation, f=f, s=s, p=p, dilation=dilation, k=k, transposed=transposed,
+        )  # fmt: skip
+        run_command(CONV_TARGET, solving, verify, as_json, False, expect, quiet, "", svg, html)
+        return
+    from .commands.conv import CONV, ConvRequest
+
+    request = ConvRequest(
         w=w, h=h, d=d, input=input, dims=dims, k=k, f=f, s=s, p=p, dilation=dilation, groups=groups,
         no_bias=no_bias, transposed=transposed, output_padding=output_padding,
     )  # fmt: skip
-    if target is not None:
-        refuse_with_target(f=f, s=s, p=p, dilation=dilation)
-        solving = dict(w=w, h=h, d=d, input=input, dims=dims, k=k, transposed=transposed, target=target)
-        bounds = dict(max_f=max_f, max_s=max_s, max_p=max_p, max_dilation=max_dilation)
-        run_command("conv-target", {**solving, **bounds}, verify, as_json, False, expect, quiet, "", svg, html)
-        return
     picture = ("frames" if frames else "picture") if show else ""
-    run_command("conv", options, verify, as_json, explain, expect, quiet, picture, svg, html)
+    run_command(CONV, request, verify, as_json, explain, expect, quiet, picture, svg, html)
 
 
 @app.command()
@@ -219,19 +215,24 @@ def pool(
 
     Example: cnncalc pool --w 224 --f 2 --s 2 --d 64
     """
-    options = dict(
-        w=w, h=h, d=d, input=input, dims=dims, type=type, f=f, s=s, p=p, dilation=dilation, ceil=ceil,
-        adaptive=adaptive, norm=norm, no_count_pad=no_count_pad,
-    )  # fmt: skip
-    options["global"] = global_pool
     if target is not None:
-        refuse_with_target(f=f, s=s, p=p, dilation=dilation, adaptive=adaptive, global_=global_pool, ceil=ceil)
-        solving = dict(w=w, h=h, d=d, input=input, dims=dims, type=type, target=target)
-        bounds = dict(max_f=max_f, max_s=max_s, max_p=max_p, max_dilation=max_dilation)
-        run_command("pool-target", {**solving, **bounds}, verify, as_json, False, expect, quiet, "", svg, html)
+        from .commands.solve import POOL_TARGET, PoolTargetRequest
+
+        solving = PoolTargetRequest(
+            w=w, h=h, d=d, input=input, dims=dims, type=type, target=target, max_f=max_f, max_s=max_s, max_p=max_p,
+            max_dilation=max_dilation, f=f, s=s, p=p, dilation=dilation, adaptive=adaptive, global_pool=global_pool,
+            ceil=ceil,
+        )  # fmt: skip
+        run_command(POOL_TARGET, solving, verify, as_json, False, expect, quiet, "", svg, html)
         return
+    from .commands.pool import POOL, PoolRequest
+
+    request = PoolRequest(
+        w=w, h=h, d=d, input=input, dims=dims, type=type, f=f, s=s, p=p, dilation=dilation, ceil=ceil,
+        adaptive=adaptive, global_pool=global_pool, norm=norm, no_count_pad=no_count_pad,
+    )  # fmt: skip
     picture = ("frames" if frames else "picture") if show else ""
-    run_command("pool", options, verify, as_json, explain, expect, quiet, picture, svg, html)
+    run_command(POOL, request, verify, as_json, explain, expect, quiet, picture, svg, html)
 
 
 @app.command()
@@ -269,11 +270,13 @@ def lstm(
 
     Example: cnncalc lstm --hidden 64 --input 32
     """
-    options = dict(
+    from .commands.lstm import LSTM, LstmRequest
+
+    request = LstmRequest(
         hidden=hidden, input=input, cell=cell, layers=layers, bidirectional=bidirectional, proj=proj,
         no_bias=no_bias, batch=batch, seq=seq, batch_first=batch_first, nonlinearity=nonlinearity,
     )  # fmt: skip
-    run_command("lstm", options, verify, as_json, explain, expect, quiet, "picture" if show else "", svg, html)
+    run_command(LSTM, request, verify, as_json, explain, expect, quiet, "picture" if show else "", svg, html)
 
 
 @app.command()
@@ -349,8 +352,10 @@ def trace(
 
     Example: cnncalc trace --input 3x224x224 "torchvision.models:resnet50(num_classes=10)"
     """
-    options = {"model": model, "input": input, "batch": batch, "dtype": dtype, "device": device, "depth": depth}
-    run_command("trace", options, verify, as_json, False, expect, quiet)
+    from .commands.trace import TRACE, TraceRequest
+
+    request = TraceRequest(model=model, input=input, batch=batch, dtype=dtype, device=device, depth=depth)
+    run_command(TRACE, request, verify, as_json, False, expect, quiet)
 
 
 @app.command()
@@ -408,7 +413,7 @@ def main() -> None:
         end_now(done.code)
 
 
-def end_now(code: Any) -> None:
+def end_now(code: str | int | None) -> None:
     """End the process once the answer is out, without the interpreter's teardown.
 
     After ``import torch`` that teardown takes about 0.4 s (torch's modules and the millions of objects they

@@ -123,3 +123,26 @@ def test_batch_without_confirmation_never_imports_torch(tmp_path: object) -> Non
     done = run_in_subprocess("batch", "--no-verify", str(path), code="print('torch' in sys.modules, file=sys.stderr)\n")
     assert done.stderr == "False\n"
     assert len(done.stdout.splitlines()) == 2
+
+
+def test_refusals_read_as_on_the_command_line(cnncalc: Run) -> None:
+    """One rule refuses the window options --target and --adaptive choose: a batch line gets the CLI's words."""
+    _, results = answers(['{"cmd": "conv-target", "w": 8, "target": 4, "f": 3}'], verify=False)
+    code, _, err = cnncalc("conv", "--w", "8", "--target", "4", "--f", "3")
+    assert (code, results[0]["param"]) == (2, "f")
+    assert err == f"cnncalc: error: --{results[0]['error']}\n"
+
+
+@pytest.mark.parametrize(
+    ("line", "error"),
+    [
+        ('{"cmd": "pool", "w": 8, "f": 2, "type": 5}', "type got 5, expected max, avg or lp"),
+        ('{"cmd": "lstm", "hidden": 4, "input": 2, "cell": 3}', "cell got 3, expected lstm, gru or rnn"),
+        ('{"cmd": "lstm", "hidden": 4, "input": 2, "nonlinearity": 3}', "nonlinearity got 3, expected tanh or relu"),
+        ('{"cmd": "pool", "w": 8, "f": 2, "type": "lp", "norm": true}', "norm got True, expected a positive number p"),
+    ],
+)
+def test_values_of_the_wrong_json_type_are_bad_lines(line: str, error: str) -> None:
+    code, results = answers([line], verify=False)
+    assert code == 2
+    assert str(results[0]["error"]).startswith(error)

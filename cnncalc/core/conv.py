@@ -21,11 +21,10 @@ from typing import Literal
 
 from ..errors import InvalidParameter
 from .dtypes import FLOAT32_BYTES
-from .values import IntLike, at_most, format_shape, parse_int, parse_per_dim, split_values
+from .values import IntLike, PerDim, at_most, format_shape, parse_int, parse_per_dim, split_values
 from .window import AXIS_LABELS, AxisGeometry, slide, tf_same
 
 PaddingMode = Literal["same", "valid", "same-tf"]
-PerDim = IntLike | tuple[int, ...] | list[int]
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ torch's ``--input 3x224x224``. Shared by every calculator."""
 from __future__ import annotations
 
 from ..errors import InvalidParameter
-from .values import IntLike, format_shape, parse_int, parse_shape
+from .values import Given, IntLike, format_shape, parse_int, parse_shape
 
 
 def resolve_input(
@@ -13,7 +13,7 @@ def resolve_input(
     h: IntLike | None = None,
     d: IntLike | None = None,
     dims: IntLike | None = None,
-    input: IntLike | tuple[int, ...] | list[int] | None = None,
+    input: Given = None,
 ) -> tuple[int, tuple[int, ...]]:
     """Return (channels, spatial sizes in torch order).
 

@@ -17,12 +17,11 @@ from math import prod
 from typing import Literal
 
 from ..errors import InvalidParameter
-from .values import IntLike, format_shape, parse_per_dim
+from .values import Given, PerDim, format_shape, parse_per_dim
 from .window import AXIS_LABELS, AxisGeometry, slide
 
 PoolKind = Literal["max", "avg", "lp"]
 POOL_KINDS: tuple[PoolKind, ...] = ("max", "avg", "lp")
-PerDim = IntLike | tuple[int, ...] | list[int]
 
 # Past this many windows per axis JSON gives the window sizes, not every window.
 MAX_LISTED_WINDOWS = 4096
@@ -155,8 +154,8 @@ def adaptive_windows(w: int, out: int) -> tuple[tuple[int, int], ...]:
     return make_adaptive(size=(w,), output=out).axes[0].windows()
 
 
-def parse_kind(kind: str) -> PoolKind:
-    text = kind.strip().lower()
+def parse_kind(kind: Given) -> PoolKind:
+    text = kind.strip().lower() if isinstance(kind, str) else None
     for known in POOL_KINDS:
         if text == known:
             return known
@@ -167,14 +166,14 @@ def make_pool_spec(
     *,
     size: tuple[int, ...],
     channels: int = 1,
-    kind: PoolKind | str = "max",
+    kind: Given = "max",
     kernel: PerDim,
     stride: PerDim | None = None,
     padding: PerDim = 0,
     dilation: PerDim = 1,
     ceil_mode: bool = False,
     count_include_pad: bool = True,
-    norm: float | str | None = None,
+    norm: Given = None,
 ) -> PoolSpec:
     """Check a pooling layer's options against torch's rules."""
     pool_kind = parse_kind(kind)
@@ -233,13 +232,15 @@ def parse_channels(channels: int) -> int:
     return channels
 
 
-def _parse_norm(norm: float | str | None) -> float:
+def _parse_norm(norm: Given) -> float:
     if norm is None:
         return 2.0
     try:
-        value = float(norm)
+        value = float(norm) if isinstance(norm, (int, float, str)) and not isinstance(norm, bool) else math.nan
     except ValueError:
-        raise InvalidParameter("norm", norm, "a positive number p (LP pooling's norm)") from None
+        value = math.nan
+    if math.isnan(value):
+        raise InvalidParameter("norm", norm, "a positive number p (LP pooling's norm)")
     if not math.isfinite(value) or value <= 0:
         raise InvalidParameter(
             "norm", norm, "a positive, finite p (torch divides by p: p = 0 fails)", "use --norm 2 for an L2 pool"
@@ -317,7 +318,7 @@ def make_adaptive(
     size: tuple[int, ...],
     output: PerDim,
     channels: int = 1,
-    kind: PoolKind | str = "avg",
+    kind: Given = "avg",
     global_pool: bool = False,
 ) -> AdaptiveGeometry:
     """Adaptive pooling to a given output size (``global_pool``: to 1 on every axis)."""

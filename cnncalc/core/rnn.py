@@ -20,7 +20,7 @@ from math import prod
 from typing import Literal
 
 from ..errors import InvalidParameter
-from .values import IntLike, at_most, parse_int
+from .values import Given, IntLike, at_most, parse_int
 
 CellKind = Literal["lstm", "gru", "rnn"]
 CELL_KINDS: tuple[CellKind, ...] = ("lstm", "gru", "rnn")
@@ -130,8 +130,8 @@ def layer_input_size(spec: RnnSpec, layer: int) -> int:
     return spec.input_size if layer == 0 else spec.directions * spec.h_size
 
 
-def parse_cell(cell: str) -> CellKind:
-    text = cell.strip().lower()
+def parse_cell(cell: Given) -> CellKind:
+    text = cell.strip().lower() if isinstance(cell, str) else None
     for kind in CELL_KINDS:
         if text == kind:
             return kind
@@ -142,7 +142,7 @@ def make_rnn_spec(
     *,
     hidden: IntLike,
     input: IntLike,
-    cell: CellKind | str = "lstm",
+    cell: Given = "lstm",
     layers: IntLike = 1,
     bidirectional: bool = False,
     proj: IntLike = 0,
@@ -150,7 +150,7 @@ def make_rnn_spec(
     batch: IntLike = 1,
     seq: IntLike = 1,
     batch_first: bool = False,
-    nonlinearity: str = "tanh",
+    nonlinearity: Given = "tanh",
 ) -> RnnSpec:
     """Check a recurrent layer's options against torch's rules."""
     kind = parse_cell(cell)
@@ -171,7 +171,7 @@ def make_rnn_spec(
             f"less than --hidden {hidden_size} (torch: proj_size has to be smaller than hidden_size)",
             at_most("--proj", hidden_size - 1),
         )
-    nl = nonlinearity.strip().lower()
+    nl = nonlinearity.strip().lower() if isinstance(nonlinearity, str) else None
     if nl not in ("tanh", "relu"):
         raise InvalidParameter("nonlinearity", nonlinearity, "tanh or relu")
     if nl == "relu" and kind != "rnn":

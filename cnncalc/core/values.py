@@ -17,7 +17,11 @@ _SEPARATOR = re.compile(r"\s*[x×X,]\s*")
 MAX_DIGITS = 100
 _LIMIT = 10**MAX_DIGITS
 
-IntLike = int | str
+# What a reader takes: a value as a user gave it, a number or its text ("3", "1e3"; per axis "3x5" or (3, 5)),
+# or whatever else a script sent, which the reader refuses in one line. The names say what is expected.
+Given = object
+IntLike = Given  # one whole number
+PerDim = Given  # one whole number for every axis, or one per axis
 
 
 def parse_int(value: IntLike, param: str, minimum: int = 0, what: str = "") -> int:
@@ -70,7 +74,7 @@ def _parse_integral_decimal(text: str, param: str, expected: str) -> int:
     return int(number)
 
 
-def split_values(value: IntLike | tuple[int, ...] | list[int]) -> list[IntLike]:
+def split_values(value: Given) -> list[Given]:
     """Split ``"3x5"`` (or a sequence) into its parts, without checking them."""
     if isinstance(value, (tuple, list)):
         return list(value)
@@ -80,7 +84,7 @@ def split_values(value: IntLike | tuple[int, ...] | list[int]) -> list[IntLike]:
 
 
 def parse_per_dim(
-    value: IntLike | tuple[int, ...] | list[int],
+    value: PerDim,
     param: str,
     dims: int,
     minimum: int = 0,
@@ -112,9 +116,7 @@ def parse_per_dim(
     return numbers
 
 
-def parse_shape(
-    value: IntLike | tuple[int, ...] | list[int], param: str = "input", any_rank: bool = False
-) -> tuple[int, ...]:
+def parse_shape(value: Given, param: str = "input", any_rank: bool = False) -> tuple[int, ...]:
     """Read a torch-order shape without batch, like ``3x224x224`` (C×H×W).
 
     A calculator's input has 2 to 4 axes; a traced network's (``any_rank``) 1 to 8.
@@ -154,7 +156,7 @@ def bracketed(shape: tuple[int, ...] | list[int]) -> str:
 
 
 def check_expectation(
-    expect: IntLike | tuple[int, ...] | list[int],
+    expect: Given,
     output_shape: tuple[int, ...],
     short: tuple[int, ...] | None = None,
     short_name: str = "the spatial size",

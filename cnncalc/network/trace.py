@@ -135,6 +135,7 @@ class Trace:
     measured_param_bytes: int | None = None  # a Python model's parameters at their own dtypes
     blocks: tuple[TraceBlock, ...] = ()  # the module tree above the rows; blocks[0] is the whole model
     depth: int | None = None  # shown as a tree down to this depth (None: the rows, flat)
+    layers: tuple[Layer, ...] = ()  # a chain's layers as written, which its confirmation builds
 
     @property
     def output_shape(self) -> tuple[int, ...]:
@@ -327,4 +328,4 @@ def trace_chain(
         0, "chain", "the chain", 0, None, (rows[0].input_shape,), (rows[-1].output_shape,), total,
         sum(row.macs for row in rows), None, tuple(("row", row.index) for row in rows),
     )  # fmt: skip
-    return Trace(tuple(rows), tuple(input_shapes), dtype, total, total, blocks=(whole,))
+    return Trace(tuple(rows), tuple(input_shapes), dtype, total, total, blocks=(whole,), layers=tuple(layers))

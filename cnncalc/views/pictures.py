@@ -130,6 +130,13 @@ def window_frames(axes: tuple[AxisGeometry, ...]) -> list[list[str]]:
     return frames
 
 
+def window_pictures(axes: tuple[AxisGeometry, ...], show: str) -> list[str]:
+    """What --show prints: the window over the padded input ("picture"), or one frame a position ("frames")."""
+    if show == "frames":
+        return [line for frame in window_frames(axes) for line in ("", *frame)]
+    return ["", *window_picture(axes)]
+
+
 def cell_picture(geometry: RnnGeometry) -> list[str]:
     """The recurrent cell as the seed draws it, every edge labelled with its shape."""
     spec = geometry.spec

@@ -1,0 +1,176 @@
+"""What every command is: a typed request in, a result computed by the core, torch's check of it, and how to
+show both. The command line and batch mode go through the same ``Command``, so a line of a batch file means
+exactly what the same options mean on the command line.
+
+Nothing here imports torch: a command imports its confirmation only when a request asks for it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import ClassVar, Generic, TypeVar
+
+from ..core.inputs import resolve_input
+from ..core.values import Given, check_expectation
+from ..errors import InvalidParameter
+from ..views.table import Section
+
+JSON = dict[str, object]
+RequestT = TypeVar("RequestT", bound="Request")
+ResultT = TypeVar("ResultT")
+CheckT = TypeVar("CheckT")
+
+
+@dataclass(frozen=True)
+class Request:
+    """A command's options, by their command-line names, as they were given (the core reads them)."""
+
+    # Options spelt otherwise than their field: a Python keyword (``global``) cannot be a field name.
+    SPELLED: ClassVar[Mapping[str, str]] = {}
+
+    def __post_init__(self) -> None:
+        # None is "not given" (an option left out on the command line): the default stands.
+        for f in dataclasses.fields(self):
+            if getattr(self, f.name) is None and f.default is not None:
+                object.__setattr__(self, f.name, f.default)
+
+    @classmethod
+    def option_names(cls) -> dict[str, str]:
+        """Each option's name (as the command line and batch spell it) → its field."""
+        return {cls.SPELLED.get(f.name, f.name): f.name for f in dataclasses.fields(cls)}
+
+    @classmethod
+    def from_options(cls: type[RequestT], command: str, options: Mapping[str, Given]) -> RequestT:
+        """A request from a batch line's options (``no_bias`` or ``no-bias``); None leaves the default."""
+        names = cls.option_names()
+        values: dict[str, Given] = {}
+        for key, value in options.items():
+            name = key.replace("-", "_")
+            if name not in names:
+                raise InvalidParameter(name, value, f"an option of {command}: {', '.join(sorted(names))}")
+            if value is not None:
+                values[names[name]] = value
+        return cls(**values)
+
+
+class Command(ABC, Generic[RequestT, ResultT, CheckT]):
+    """One command: ``build`` computes (pure), ``confirm`` asks torch, the rest shows them."""
+
+    name: str
+    request: type[RequestT]
+    # How --expect reads a short shape: the spatial size after the channels, unless a command says otherwise.
+    short_name: ClassVar[str] = "the spatial size"
+    full_name: ClassVar[str] = "the whole shape without batch"
+
+    @abstractmethod
+    def build(self, request: RequestT) -> ResultT: ...
+
+    @abstractmethod
+    def confirm(self, result: ResultT) -> CheckT: ...
+
+    @abstractmethod
+    def to_json(self, result: ResultT, check: CheckT | None) -> JSON: ...
+
+    @abstractmethod
+    def title(self, result: ResultT) -> str: ...
+
+    @abstractmethod
+    def tables(self, result: ResultT, check: CheckT | None) -> list[Section]: ...
+
+    @abstractmethod
+    def output_shape(self, result: ResultT) -> tuple[int, ...]: ...
+
+    def explain(self, result: ResultT) -> list[str]:
+        """The arithmetic step by step (--explain); nothing for a command without steps to show."""
+        return []
+
+    def pictures(self, result: ResultT, show: str) -> list[str]:
+        """The --show pictures: "picture" or "frames"."""
+        raise InvalidParameter("show", "given", "conv, pool (not adaptive) or lstm", "drop --show")
+
+    def short(self, shape: tuple[int, ...]) -> tuple[int, ...]:
+        return shape[1:]
+
+    def check_expectation(self, result: ResultT, expect: Given) -> None:
+        """Raise ``ExpectationNotMet`` unless the output is ``expect`` (the whole shape or its short form)."""
+        shape = self.output_shape(result)
+        check_expectation(expect, shape, self.short(shape), self.short_name, self.full_name)
+
+    def respond(self, request: RequestT, verify: bool = True) -> Answer[RequestT, ResultT, CheckT]:
+        """Compute ``request`` and, unless ``verify`` is false, confirm it."""
+        result = self.build(request)
+        return Answer(self, result, self.confirm(result) if verify else None)
+
+    def respond_to(self, options: Mapping[str, Given], verify: bool = True) -> Answer[RequestT, ResultT, CheckT]:
+        """The same from a batch line's options."""
+        return self.respond(self.request.from_options(self.name, options), verify)
+
+
+@dataclass(frozen=True)
+class Answer(Generic[RequestT, ResultT, CheckT]):
+    """A computed result, torch's check of it (None when not asked), and the command that shows them."""
+
+    command: Command[RequestT, ResultT, CheckT]
+    result: ResultT
+    check: CheckT | None
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        return self.command.output_shape(self.result)
+
+    def to_json(self) -> JSON:
+        return self.command.to_json(self.result, self.check)
+
+    def print(self, explain: bool = False, show: str = "", svg: str | None = None, html: str | None = None) -> None:
+        """The tables; ``show`` adds pictures ("picture" or "frames"); svg/html save it all."""
+        from ..views.output import Export, print_table
+
+        command = self.command
+        steps = command.explain(self.result) if explain else None
+        pictures = command.pictures(self.result, show) if show else None
+        export = Export(svg, html) if svg or html else None
+        print_table(command.title(self.result), command.tables(self.result, self.check), steps, pictures, export)
+
+    def check_expectation(self, expect: Given) -> None:
+        self.command.check_expectation(self.result, expect)
+
+
+@dataclass(frozen=True)
+class InputOptions(Request):
+    """The input every calculator takes: the seed's --w/--h/--d (and --dims), or torch's --input CxHxW."""
+
+    w: Given = None
+    h: Given = None
+    d: Given = None
+    input: Given = None
+    dims: Given = None
+
+    def resolved(self) -> tuple[int, tuple[int, ...]]:
+        """(channels, spatial sizes in torch order)."""
+        return resolve_input(w=self.w, h=self.h, d=self.d, dims=self.dims, input=self.input)
+
+
+def flag(value: Given, name: str) -> bool:
+    """An on/off option: true or false, nothing else (a batch line may send anything)."""
+    if not isinstance(value, bool):
+        raise InvalidParameter(name, value, "true or false")
+    return value
+
+
+def refuse_with(chosen: str, given: Mapping[str, Given], expected: str = "", fix: str = "") -> None:
+    """Options that ``--chosen`` decides for itself are refused, not ignored (None and False: not given).
+
+    ``expected`` and ``fix`` may name the option as ``{option}``.
+    """
+    for option, value in given.items():
+        if value not in (None, False):
+            words = {"option": option.replace("_", "-")}
+            raise InvalidParameter(
+                option,
+                value if value is not True else "given",
+                f"no --{words['option']} with --{chosen}" + (f": {expected.format(**words)}" if expected else ""),
+                fix.format(**words),
+            )

@@ -1,0 +1,85 @@
+"""``cnncalc conv``: a convolution's output size, parameters and MACs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..confirm.results import Confirmation
+from ..core.conv import ConvGeometry, conv_geometry, make_conv_spec
+from ..core.values import Given
+from ..errors import InvalidParameter
+from ..views.table import Section
+from .base import JSON, Command, InputOptions, flag
+
+
+@dataclass(frozen=True)
+class ConvRequest(InputOptions):
+    k: Given = 1
+    f: Given = 1
+    s: Given = 1
+    p: Given = 0
+    dilation: Given = 1
+    groups: Given = 1
+    no_bias: Given = False
+    transposed: Given = False
+    output_padding: Given = 0
+
+
+class ConvCommand(Command[ConvRequest, ConvGeometry, Confirmation]):
+    name = "conv"
+    request = ConvRequest
+
+    def build(self, request: ConvRequest) -> ConvGeometry:
+        channels, size = request.resolved()
+        spec = make_conv_spec(
+            size=size,
+            in_channels=channels,
+            out_channels=request.k,
+            kernel=request.f,
+            stride=request.s,
+            padding=request.p,
+            dilation=request.dilation,
+            groups=request.groups,
+            bias=not flag(request.no_bias, "no_bias"),
+            transposed=flag(request.transposed, "transposed"),
+            output_padding=request.output_padding,
+        )
+        return conv_geometry(spec)
+
+    def confirm(self, result: ConvGeometry) -> Confirmation:
+        from ..confirm.layers import confirm_conv
+
+        return confirm_conv(result)
+
+    def output_shape(self, result: ConvGeometry) -> tuple[int, ...]:
+        return result.output_shape
+
+    def to_json(self, result: ConvGeometry, check: Confirmation | None) -> JSON:
+        from ..views.conv import conv_json
+
+        return conv_json(result, check)
+
+    def title(self, result: ConvGeometry) -> str:
+        from ..views.conv import conv_title
+
+        return conv_title(result)
+
+    def tables(self, result: ConvGeometry, check: Confirmation | None) -> list[Section]:
+        from ..views.conv import conv_tables
+
+        return conv_tables(result, check)
+
+    def explain(self, result: ConvGeometry) -> list[str]:
+        from ..views.conv import explain_conv
+
+        return explain_conv(result)
+
+    def pictures(self, result: ConvGeometry, show: str) -> list[str]:
+        from ..views.pictures import window_pictures
+
+        if result.spec.transposed:
+            raise InvalidParameter("show", "given", "a forward convolution: a transposed one spreads its input")
+        return window_pictures(result.axes, show)
+
+
+CONV = ConvCommand()
