@@ -17,7 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cnncalc.confirm.runtime import import_torch
-from cnncalc.tracing.meta import NOT_HANDLED, Shortcuts, broadcast, elementwise_strides
+from cnncalc.tracing.layout import broadcast, elementwise_strides
+from cnncalc.tracing.meta import NOT_HANDLED, Shortcuts
 
 pytestmark = pytest.mark.torch
 

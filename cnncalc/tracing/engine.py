@@ -22,13 +22,11 @@ kernels are priced too, for code that calls them itself.
 
 from __future__ import annotations
 
-import os
 import sys
 import warnings
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 import torch
@@ -36,238 +34,26 @@ from torch.overrides import TorchFunctionMode
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from . import costs
+from .calls import (
+    NEEDS_VALUES,
+    VIEW_LIKE,
+    Call,
+    MemoryBound,
+    NeedsValues,
+    Operation,
+    Run,
+    Shape,
+    function_name,
+    shaped,
+    shapes_in,
+    tensors_in,
+    transformed,
+    weights_of,
+)
+from .memory import Usage
 from .meta import NOT_HANDLED, SYMBOLIC_SHAPES, UNTAGGED_POINTWISE, Shortcuts
 
-Shape = tuple[int, ...]
-
-
-class NeedsValues(Exception):
-    """A meta-device run reached an operation whose result depends on tensor values."""
-
-    def __init__(self, op: str) -> None:
-        self.op = op
-        self.what = _READS.get(op, f"{op}()")  # what read them, as the user wrote it
-        super().__init__(self.what)
-
-
-_READS = {"_local_scalar_dense": "a tensor's value (.item(), float(), int() or an if on a tensor)"}
-
-
-class MemoryBound(Exception):
-    """A CPU build or run would pass the memory bound cnncalc sets for it; ``what`` says where."""
-
-    def __init__(self, bound: int, what: str) -> None:
-        self.bound = bound
-        self.what = what
-        super().__init__(what)
-
-
-# On the meta device these read values that do not exist: the run must move to the CPU.
-_NEEDS_VALUES = frozenset(
-    "aten::" + name
-    for name in (
-        "_local_scalar_dense nonzero masked_select _unique2 unique_consecutive unique_dim equal is_nonzero bincount "
-        "histc _assert_async"
-    ).split()
-)
-# Copies that keep a weight a weight (a cast, a contiguous copy of its transpose).
-_VIEW_LIKE = frozenset(["aten::_to_copy", "aten::clone", "aten::contiguous", "aten::_unsafe_view", "aten::expand"])
-
-
-@dataclass
-class Call:
-    """One module call or one function call, and the work attributed to it."""
-
-    module: Any  # None for a function call
-    name: str  # the module's qualified name, or the function as written (torch.flatten)
-    owner: Call | None  # the module call whose forward ran this
-    inputs: tuple[Shape, ...] = ()
-    input_dtypes: tuple[str, ...] = ()
-    outputs: tuple[Shape, ...] = ()
-    params: int = 0
-    macs: dict[str, int] = field(default_factory=dict)
-    flops: int = 0
-    uncounted: dict[str, int] = field(default_factory=dict)
-    operations: int = 0
-    allocated: int = 0  # bytes of its outputs that an operation allocated (not views, not in-place results)
-    items: list[Call] = field(default_factory=list)  # calls made directly in its forward, in order
-    calls_modules: bool = False
-    raised: bool = False  # its forward raised (and the model caught it, or the run failed there)
-    computes_weight: bool = False  # a parametrization: it computes its owner's weight
-    wrapped: bool = False  # it ran on functorch-transformed tensors (vmap): shapes are per sample
-
-    @property
-    def is_module(self) -> bool:
-        return self.module is not None
-
-    @property
-    def leaf(self) -> bool:
-        """A module call during which no hooked module ran: one row."""
-        return self.is_module and not self.calls_modules
-
-    def add(self, other: Call) -> None:
-        """Take in ``other``'s work and that of every call it made."""
-        for kind, macs in other.macs.items():
-            self.macs[kind] = self.macs.get(kind, 0) + macs
-        self.flops += other.flops
-        for name, count in other.uncounted.items():
-            self.uncounted[name] = self.uncounted.get(name, 0) + count
-        self.operations += other.operations
-        for item in other.items:
-            self.add(item)
-
-
-@dataclass(frozen=True)
-class Operation:
-    """What the engine knows of an aten operation before it runs (cached per overload)."""
-
-    name: str
-    rule: bool  # priced by costs
-    counted: bool  # priced or known to cost nothing
-    elementwise: bool  # torch tags it pointwise (FLOPs: one per output element)
-    fresh: bool  # allocates its output (not a view, not in place)
-    view_like: bool  # its output is its input seen another way (a view, or a copy of one: weight.t(), .to())
-    needs_values: bool
-    takes_device: bool  # a factory: where its result is made is an argument
-
-
-@dataclass
-class Run:
-    """A finished run: the model's own call (the root of the call tree) and what it returned."""
-
-    root: Call
-    output: Any
-    operations: int
-
-
-def shapes_in(value: Any) -> tuple[Shape, ...]:
-    """Every tensor's shape in ``value`` (tensors, tuples, lists, dicts), in order."""
-    return tuple(tuple(t.shape) for t in _tensors_in(value))
-
-
-def _transformed(tensor: torch.Tensor) -> bool:
-    """A functorch-wrapped tensor (inside vmap or grad): its shape is not what the kernels compute on."""
-    check = getattr(torch._C._functorch, "is_functorch_wrapped_tensor", None)
-    return bool(check(tensor)) if check is not None else False
-
-
-def _tensors_in(value: Any) -> Iterator[torch.Tensor]:
-    if torch.nn.parameter.is_lazy(value):
-        return  # a lazy module's parameter before its first call: no shape yet
-    if isinstance(value, torch.Tensor):
-        yield value
-    elif isinstance(value, (tuple, list)):
-        for item in value:
-            yield from _tensors_in(item)
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _tensors_in(item)
-
-
-def _shaped(value: Any) -> Any:
-    """Arguments for costs: each tensor as its shape, a quantized kernel's packed weight as its weight's."""
-    if torch.nn.parameter.is_lazy(value):
-        return None  # a lazy layer's weight while it is being given its size
-    if isinstance(value, torch.Tensor):
-        return tuple(value.shape)
-    if isinstance(value, (tuple, list)):
-        return [_shaped(v) for v in value]
-    packed = _packed(value)
-    if packed:
-        return tuple(packed[0].shape)
-    return value
-
-
-def _packed(value: Any) -> list[torch.Tensor]:
-    """The tensors of a quantized kernel's packed weight and bias (torch keeps them outside parameters())."""
-    if isinstance(value, torch.ScriptObject) and hasattr(value, "unpack"):
-        return [t for t in _tensors_in(value.unpack())]
-    return []
-
-
-def weights_of(module: Any) -> list[torch.Tensor]:
-    """A module's parameters and packed quantized weights, its children's included, each once."""
-    found: dict[Any, torch.Tensor] = {id(p): p for p in module.parameters()}
-    for part in module.modules():
-        for value in vars(part).values():
-            for i, tensor in enumerate(_packed(value)):
-                found[id(value), i] = tensor
-    return list(found.values())
-
-
-_OPERATORS = {
-    "add": "+", "__add__": "+", "__radd__": "+", "__iadd__": "+=", "sub": "−", "__sub__": "−", "__rsub__": "−",
-    "__isub__": "−=", "mul": "*", "__mul__": "*", "__rmul__": "*", "__imul__": "*=", "div": "/",
-    "__truediv__": "/", "__rtruediv__": "/", "__itruediv__": "/=", "matmul": "@", "__matmul__": "@",
-    "__rmatmul__": "@", "__getitem__": "[…]", "__setitem__": "[…] =", "__pow__": "**", "__neg__": "−",
-}  # fmt: skip
-
-
-def function_name(func: Any) -> str:
-    """How a forward wrote the call: ``torch.flatten``, ``F.interpolate``, ``Tensor.view``, ``+``."""
-    name = getattr(func, "__name__", None) or repr(func)
-    qualified = getattr(func, "__qualname__", "") or ""
-    if qualified.startswith(("TensorBase.", "Tensor.", "_TensorBase.")):
-        return _OPERATORS.get(name, f"Tensor.{name}")
-    module = getattr(func, "__module__", None) or ""
-    if module.startswith(("torch.nn.functional", "torch._C._nn")):
-        return f"F.{name}"
-    for namespace in ("fft", "linalg", "special"):  # torch.fft.rfft is torch._C._fft.fft_rfft
-        if module == f"torch._C._{namespace}":
-            return f"torch.{namespace}.{name.removeprefix(namespace + '_')}"
-    return f"torch.{name}"
-
-
-class Usage:
-    """Memory a trace's CPU work may take: ``bound`` bytes of resident memory over what the process held when the
-    trace began, for its builds and its forward pass together.
-
-    Before each operation, its outputs are worked out on the meta device (no memory) and the operation refused if
-    they would pass the bound; after it, the resident memory itself is checked.
-    """
-
-    def __init__(self, bound: int) -> None:
-        self.bound = bound
-        self.start = _resident()
-
-    def before(self, op: Operation, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-        if not op.fresh or op.needs_values:  # views and in-place results allocate nothing; these have no meta kernel
-            return
-        where = {"device": torch.device("meta")} if op.takes_device else {}  # a factory would allocate on the CPU
-        try:
-            shaped = func(*_on_meta(args), **{**_on_meta(kwargs), **where})
-        except Exception:  # no meta kernel for it: the check after it still holds
-            return
-        wanted = sum(t.numel() * t.element_size() for t in _tensors_in(shaped))
-        if _resident() - self.start + wanted > self.bound:
-            raise MemoryBound(self.bound, f"{op.name.replace('::', '.')} would allocate {wanted:,} bytes more")
-
-    def after(self, op: Operation) -> None:
-        grown = _resident() - self.start
-        if grown > self.bound:
-            raise MemoryBound(self.bound, f"{op.name.replace('::', '.')} took resident memory {grown:,} bytes up")
-
-
-def _on_meta(value: Any) -> Any:
-    """Arguments with every tensor as an empty meta tensor of its shape, dtype and strides."""
-    if isinstance(value, torch.Tensor):
-        if value.device.type == "meta":
-            return value
-        return torch.empty_strided(value.shape, value.stride(), dtype=value.dtype, device="meta")
-    if isinstance(value, (list, tuple)):
-        return type(value)(_on_meta(v) for v in value)
-    if isinstance(value, dict):
-        return {key: _on_meta(v) for key, v in value.items()}
-    return value
-
-
-def _resident() -> int:
-    """Resident memory of this process in bytes (0 where /proc is not there)."""
-    try:
-        with open("/proc/self/statm", encoding="ascii") as handle:
-            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return 0
+__all__ = ["Call", "MemoryBound", "NeedsValues", "Recorder", "Run", "Usage", "recording", "run", "weights_of"]
 
 
 class Recorder:
@@ -308,8 +94,8 @@ class Recorder:
                 counted=counted,
                 elementwise=elementwise,
                 fresh=not returns_alias and not func._schema.is_mutable,
-                view_like=func.is_view or name in _VIEW_LIKE,
-                needs_values=name in _NEEDS_VALUES,
+                view_like=func.is_view or name in VIEW_LIKE,
+                needs_values=name in NEEDS_VALUES,
                 takes_device=any(argument.name == "device" for argument in func._schema.arguments),
             )
             self.operations[func] = found
@@ -317,7 +103,7 @@ class Recorder:
 
     def dispatch(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         op = self.describe(func)
-        on_meta = any(t.device.type == "meta" for t in _tensors_in(args))
+        on_meta = any(t.device.type == "meta" for t in tensors_in(args))
         if op.needs_values and on_meta:
             raise NeedsValues(op.name.removeprefix("aten::"))  # the CPU can run it, the meta device cannot
         if self.memory is not None and not on_meta:
@@ -347,34 +133,34 @@ class Recorder:
             target.uncounted[op.name] = target.uncounted.get(op.name, 0) + 1
             self._remember_outputs(op, args, out)
             return
-        first = next(_tensors_in(out), None)
-        shaped = [_shaped(a) for a in args]
+        first = next(tensors_in(out), None)
+        as_shapes = [shaped(a) for a in args]
         out_shape = tuple(first.shape) if first is not None else ()
         macs = 0
         if op.rule:
             weights = [i for i, a in enumerate(args) if self._is_weight(a)]
-            for kind, count in (costs.cost(op.name, shaped, out_shape, weights) or {}).items():
+            for kind, count in (costs.cost(op.name, as_shapes, out_shape, weights) or {}).items():
                 target.macs[kind] = target.macs.get(kind, 0) + count
                 macs += count
-        flops = costs.flops(op.name, shaped, out_shape, macs, op.elementwise)
+        flops = costs.flops(op.name, as_shapes, out_shape, macs, op.elementwise)
         target.flops += 0 if flops is None else flops  # None: a view (counted, and free)
         self._remember_outputs(op, args, out)
 
     def _remember_outputs(self, op: Operation, args: tuple[Any, ...], out: Any) -> None:
         if op.fresh:
-            derived = list(_tensors_in(args))
+            derived = list(tensors_in(args))
             from_weights = bool(derived) and all(self._is_weight(t) for t in derived)  # weight_norm's g·v/‖v‖
-            for tensor in _tensors_in(out):
+            for tensor in tensors_in(out):
                 self._remember(self.weights if from_weights else self.fresh, tensor)
         elif op.view_like and args and isinstance(args[0], torch.Tensor):
             # A view of a weight is a weight; a view of a fresh tensor hands its allocation on (F.linear over 3-D
             # input returns a view of addmm's result: the row's output is that memory).
             if self._is_weight(args[0]):
-                for tensor in _tensors_in(out):
+                for tensor in tensors_in(out):
                     self._remember(self.weights, tensor)
             elif self._is_known(self.fresh, args[0]):
                 del self.fresh[id(args[0])]
-                for tensor in _tensors_in(out):
+                for tensor in tensors_in(out):
                     self._remember(self.fresh, tensor)
 
     def _is_weight(self, value: Any) -> bool:
@@ -412,10 +198,10 @@ class Recorder:
 
     @staticmethod
     def module_call(module: Any, name: str, owner: Call | None, args: Any, kwargs: Any) -> Call:
-        received = [*_tensors_in(args), *_tensors_in(kwargs)]
+        received = [*tensors_in(args), *tensors_in(kwargs)]
         call = Call(module, name, owner, tuple(tuple(t.shape) for t in received))
         call.input_dtypes = tuple(str(t.dtype).removeprefix("torch.") for t in received)
-        call.wrapped = any(_transformed(t) for t in received)
+        call.wrapped = any(transformed(t) for t in received)
         return call
 
     def exit_module(self, output: Any, raised: bool) -> None:
@@ -432,7 +218,7 @@ class Recorder:
         call.allocated = self._allocated(output)
         call.params = sum(p.numel() for p in weights_of(call.module))
         if call.computes_weight:  # what it returns is the weight its owner multiplies by
-            for tensor in _tensors_in(output):
+            for tensor in tensors_in(output):
                 self._remember(self.weights, tensor)
 
     def _ended(self, call: Call, raised: bool) -> None:
@@ -459,7 +245,7 @@ class Recorder:
     def _allocated(self, output: Any) -> int:
         """Bytes of the tensors in ``output`` that an operation allocated, each counted for one row only."""
         total = 0
-        for tensor in _tensors_in(output):
+        for tensor in tensors_in(output):
             if self._is_known(self.fresh, tensor):
                 del self.fresh[id(tensor)]
                 total += tensor.numel() * tensor.element_size()
@@ -479,7 +265,7 @@ class Recorder:
         finally:
             self.stack.pop()
         self._ended(call, raised=False)
-        tensors = list(_tensors_in(out))
+        tensors = list(tensors_in(out))
         if call.operations or tensors:
             call.outputs = tuple(tuple(t.shape) for t in tensors)
             call.allocated = self._allocated(out)

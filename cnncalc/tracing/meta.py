@@ -29,9 +29,26 @@ import warnings
 from collections.abc import Callable
 from functools import partial
 from math import prod
-from typing import Any, TypeGuard
+from typing import Any
 
 import torch
+
+from .layout import (
+    STAND_IN_MAX_ELEMENTS,
+    STAND_IN_MAX_WORK,
+    broadcast,
+    contiguous,
+    describe,
+    elementwise_strides,
+    empty,
+    first_meta,
+    is_meta,
+    meta_tensors,
+    plain_ints,
+    pool_fits,
+    proxy,
+    value_key,
+)  # fmt: skip
 
 aten = torch.ops.aten
 NOT_HANDLED: Any = object()
@@ -68,11 +85,6 @@ _POOLS = frozenset(
 )
 # Imported by torch._check on its first call: from then on torch's Python meta kernels start at no extra cost.
 SYMBOLIC_SHAPES = "torch.fx.experimental.symbolic_shapes"
-# A stand-in past these is not worth running (or would not fit): torch's meta kernel answers instead. Cells of
-# its input or output, and multiply-accumulates (output cells × kernel cells, or input cells × kernel cells for a
-# transposed convolution), each bounded before it runs.
-STAND_IN_MAX_ELEMENTS = 1 << 22
-STAND_IN_MAX_WORK = 1 << 25
 # Pointwise by tag, but shaped by `self` alone (the mask must broadcast to it): left to torch.
 _NOT_BROADCAST = frozenset([aten.masked_fill.Scalar, aten.masked_fill.Tensor])
 _WHERE = frozenset([aten.where.self, aten.where.ScalarSelf, aten.where.ScalarOther, aten.where.Scalar])
@@ -81,107 +93,6 @@ UNTAGGED_POINTWISE = frozenset(["aten::hardswish"])
 # Arguments that set the result's layout or type (clone's memory_format, to's dtype): left to torch.
 _LAYOUT_ARGUMENTS = frozenset(["memory_format", "dtype", "layout", "device", "pin_memory", "out"])
 _FLOATS = frozenset([torch.float32, torch.float64, torch.float16, torch.bfloat16])
-
-
-def _is_meta(value: Any) -> TypeGuard[torch.Tensor]:
-    return isinstance(value, torch.Tensor) and value.device.type == "meta"
-
-
-def _first_meta(args: tuple[Any, ...]) -> torch.Tensor | None:
-    return args[0] if args and _is_meta(args[0]) else None
-
-
-def _tensors(args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[torch.Tensor] | None:
-    """The tensor arguments, all on meta; None if one is elsewhere or sits inside a list."""
-    found = []
-    for value in (*args, *kwargs.values()):
-        if isinstance(value, torch.Tensor):
-            if value.device.type != "meta":
-                return None
-            found.append(value)
-        elif isinstance(value, (list, tuple)) and any(isinstance(v, torch.Tensor) for v in value):
-            return None
-    return found
-
-
-def broadcast(*shapes: Any) -> tuple[int, ...] | None:
-    """numpy's broadcasting rule, which torch follows; None where the shapes do not broadcast.
-
-    (``torch.broadcast_shapes`` would do, but it checks with ``torch._check``, whose first call imports sympy.)
-    """
-    rank = max((len(shape) for shape in shapes), default=0)
-    out = [1] * rank
-    for shape in shapes:
-        for i, size in enumerate(shape, start=rank - len(shape)):
-            if size != 1:
-                if out[i] not in (1, size):
-                    return None
-                out[i] = size
-    return tuple(out)
-
-
-def elementwise_strides(shape: tuple[int, ...], tensors: list[torch.Tensor]) -> tuple[int, ...]:
-    """The strides of an elementwise result over ``tensors`` (broadcast to ``shape``), as torch lays it out.
-
-    TensorIterator's rule: all inputs contiguous (or all channels-last) keep that layout; otherwise the axes are
-    ordered by the inputs' strides, the first input that tells two axes apart deciding, and the result is dense in
-    that order.
-    """
-    rank = len(shape)
-    if rank <= 1:
-        return (1,) * rank
-    contiguous = all(t.is_contiguous() for t in tensors)
-    channels_last = rank == 4 and all(t.is_contiguous(memory_format=torch.channels_last) for t in tensors)
-    if contiguous and not channels_last:
-        order = list(range(rank))
-    elif channels_last and not contiguous:
-        order = [0, *range(2, rank), 1]
-    else:
-        order = _axis_order(shape, [t.stride() for t in tensors])
-    strides = [0] * rank
-    step = 1
-    for axis in reversed(order):  # the innermost axis last in `order`
-        strides[axis] = step
-        step *= max(shape[axis], 1)
-    return tuple(strides)
-
-
-def _axis_order(shape: tuple[int, ...], strides: list[tuple[int, ...]]) -> list[int]:
-    """Axes outermost first, sorted (stably, from the innermost) by the first input whose strides tell them apart."""
-
-    def compare(a: int, b: int) -> int:  # > 0: axis a is inner to axis b
-        for stride in strides:
-            sa, sb = stride[a], stride[b]
-            if sa == 0 or sb == 0:
-                continue
-            if sa == sb:
-                if shape[b] >= shape[a]:
-                    continue
-                return 1
-            return -1 if sb >= sa else 1
-        return 0
-
-    order = list(reversed(range(len(shape))))  # innermost first while sorting
-    for i in range(1, len(order)):
-        moving = i
-        for j in reversed(range(i)):
-            found = compare(order[j], order[moving])
-            if found > 0:
-                order[j], order[moving] = order[moving], order[j]
-                moving = j
-            elif found < 0:
-                break
-    return list(reversed(order))
-
-
-def _contiguous(*tensors: torch.Tensor | None) -> bool:
-    return all(t is None or (_is_meta(t) and t.is_contiguous()) for t in tensors)
-
-
-def _empty(shape: Any, dtype: torch.dtype, strides: Any = None) -> torch.Tensor:
-    if strides is None:
-        return torch.empty(tuple(shape), dtype=dtype, device="meta")
-    return torch.empty_strided(tuple(shape), tuple(strides), dtype=dtype, device="meta")
 
 
 class Shortcuts:
@@ -212,7 +123,7 @@ class Shortcuts:
 
     def run(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         if func in _FILLS:
-            tensors = _tensors(args, kwargs)
+            tensors = meta_tensors(args, kwargs)
             return args[0] if tensors and len(tensors) == 1 else NOT_HANDLED
         found = self._rules.get(func)
         if found is not None:
@@ -238,13 +149,13 @@ class Shortcuts:
 
     def _result_dtype(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> torch.dtype | None:
         """The dtype torch's CPU kernel gives on one-element tensors of the same dtypes and ranks (None: it refuses)."""
-        key = (func, tuple(_describe(a) for a in args), tuple(sorted((k, _describe(v)) for k, v in kwargs.items())))
+        key = (func, tuple(describe(a) for a in args), tuple(sorted((k, describe(v)) for k, v in kwargs.items())))
         if key in self._dtypes:
             return self._dtypes[key]
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                out = func(*[_proxy(a) for a in args], **{k: _proxy(v) for k, v in kwargs.items()})
+                out = func(*[proxy(a) for a in args], **{k: proxy(v) for k, v in kwargs.items()})
             dtype = out.dtype if isinstance(out, torch.Tensor) else None
         except Exception:  # e.g. an integer to a negative power: torch's meta kernel will say so
             dtype = None
@@ -252,7 +163,7 @@ class Shortcuts:
         return dtype
 
     def _pointwise(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        tensors = _tensors(args, kwargs)
+        tensors = meta_tensors(args, kwargs)
         if not tensors:
             return NOT_HANDLED
         if func in _WHERE and (not isinstance(args[0], torch.Tensor) or args[0].dtype != torch.bool):
@@ -263,11 +174,11 @@ class Shortcuts:
         dtype = self._result_dtype(func, args, kwargs)
         if dtype is None:
             return NOT_HANDLED
-        return _empty(shape, dtype, elementwise_strides(shape, [t.expand(shape) for t in tensors]))
+        return empty(shape, dtype, elementwise_strides(shape, [t.expand(shape) for t in tensors]))
 
     def _pointwise_in_place(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        tensors = _tensors(args, kwargs)
-        target = _first_meta(args)
+        tensors = meta_tensors(args, kwargs)
+        target = first_meta(args)
         if not tensors or target is None:
             return NOT_HANDLED
         if any(stride == 0 and size > 1 for stride, size in zip(target.stride(), target.shape, strict=True)):
@@ -282,7 +193,7 @@ class Shortcuts:
 
     def _addmm(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         bias, first, second = args[:3]
-        if kwargs or not _is_meta(bias) or not _is_meta(first) or not _is_meta(second):
+        if kwargs or not is_meta(bias) or not is_meta(first) or not is_meta(second):
             return NOT_HANDLED
         if first.dim() != 2 or second.dim() != 2 or first.shape[1] != second.shape[0]:
             return NOT_HANDLED
@@ -291,11 +202,11 @@ class Shortcuts:
         shape = (first.shape[0], second.shape[1])
         if broadcast(bias.shape, shape) != shape:
             return NOT_HANDLED
-        return _empty(shape, first.dtype)
+        return empty(shape, first.dtype)
 
     def _matrices(self, *tensors: Any) -> torch.dtype | None:
         """The common float dtype of meta operands (the result of a matrix product is contiguous whatever theirs)."""
-        if not all(_is_meta(t) for t in tensors) or len({t.dtype for t in tensors}) != 1:
+        if not all(is_meta(t) for t in tensors) or len({t.dtype for t in tensors}) != 1:
             return None
         return tensors[0].dtype if tensors[0].dtype in _FLOATS else None
 
@@ -307,7 +218,7 @@ class Shortcuts:
             return NOT_HANDLED
         if first.shape[1] != second.shape[0]:
             return NOT_HANDLED
-        return _empty((first.shape[0], second.shape[1]), first.dtype)
+        return empty((first.shape[0], second.shape[1]), first.dtype)
 
     def _bmm(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         if kwargs or len(args) != 2:
@@ -315,7 +226,7 @@ class Shortcuts:
         return self._batched(*args)
 
     def _baddbmm(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        if set(kwargs) - {"beta", "alpha"} or len(args) != 3 or not _is_meta(args[0]):
+        if set(kwargs) - {"beta", "alpha"} or len(args) != 3 or not is_meta(args[0]):
             return NOT_HANDLED
         out = self._batched(args[1], args[2])
         if out is NOT_HANDLED or args[0].dtype != out.dtype or broadcast(args[0].shape, out.shape) != out.shape:
@@ -327,15 +238,15 @@ class Shortcuts:
             return NOT_HANDLED
         if first.shape[0] != second.shape[0] or first.shape[2] != second.shape[1]:
             return NOT_HANDLED
-        return _empty((first.shape[0], first.shape[1], second.shape[2]), first.dtype)
+        return empty((first.shape[0], first.shape[1], second.shape[2]), first.dtype)
 
     def _embedding(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         weight, indices = args[0], args[1] if len(args) > 1 else None
-        if indices is None or not _contiguous(weight, indices) or weight.dim() != 2 or weight.dtype not in _FLOATS:
+        if indices is None or not contiguous(weight, indices) or weight.dim() != 2 or weight.dtype not in _FLOATS:
             return NOT_HANDLED
         if indices.dtype not in (torch.int64, torch.int32):
             return NOT_HANDLED
-        return _empty((*indices.shape, weight.shape[1]), weight.dtype)
+        return empty((*indices.shape, weight.shape[1]), weight.dtype)
 
     def _stand_in(self, key: Any, run: Callable[[], Any]) -> tuple[int, ...] | None:
         """The spatial size torch's CPU kernel gives a one-channel stand-in (None: it refuses, or stand-ins are off)."""
@@ -355,7 +266,7 @@ class Shortcuts:
         if kwargs or len(args) != 9:
             return NOT_HANDLED
         x, weight, bias, stride, padding, dilation, transposed, output_padding, groups = args
-        if not _contiguous(x, weight, bias) or x.dim() not in (3, 4, 5) or weight.dim() != x.dim():
+        if not contiguous(x, weight, bias) or x.dim() not in (3, 4, 5) or weight.dim() != x.dim():
             return NOT_HANDLED
         if len({x.dtype, weight.dtype, *([bias.dtype] if bias is not None else [])}) != 1 or x.dtype not in _FLOATS:
             return NOT_HANDLED
@@ -370,7 +281,7 @@ class Shortcuts:
         spatial = tuple(x.shape[2:])
         kernel = tuple(weight.shape[2:])
         arguments = (tuple(stride), tuple(padding), tuple(dilation), bool(transposed), tuple(output_padding))
-        if not _plain_ints(*arguments[:3], arguments[4]):
+        if not plain_ints(*arguments[:3], arguments[4]):
             return NOT_HANDLED
         if len({len(a) for a in (spatial, kernel, *arguments[:3], arguments[4])}) != 1:
             return NOT_HANDLED
@@ -391,25 +302,25 @@ class Shortcuts:
         out = self._stand_in(("convolution", spatial, kernel, arguments), stand_in)
         if out is None:
             return NOT_HANDLED
-        return _empty((x.shape[0], out_channels, *out), x.dtype)
+        return empty((x.shape[0], out_channels, *out), x.dtype)
 
     def _pool(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        x = _first_meta(args)
+        x = first_meta(args)
         axes = 3 if "3d" in func._schema.name else 2
         if x is None or not x.is_contiguous() or x.dim() != axes + 2 or x.dtype not in _FLOATS or 0 in x.shape:
             return NOT_HANDLED
-        if _tensors(args[1:], kwargs) != []:
+        if meta_tensors(args[1:], kwargs) != []:
             return NOT_HANDLED
         spatial = tuple(x.shape[2:])
-        if not _pool_fits(func, spatial, args[1:]):
+        if not pool_fits(func, spatial, args[1:]):
             return NOT_HANDLED
-        rest = _value_key(args[1:]), _value_key(sorted(kwargs.items()))
+        rest = value_key(args[1:]), value_key(sorted(kwargs.items()))
         out = self._stand_in((func, spatial, rest), lambda: func(torch.zeros((1, 1, *spatial)), *args[1:], **kwargs))
         if out is None:
             return NOT_HANDLED
-        result = _empty((*x.shape[:2], *out), x.dtype)
+        result = empty((*x.shape[:2], *out), x.dtype)
         if len(func._schema.returns) == 2:  # values and their indices
-            return result, _empty(result.shape, torch.int64)
+            return result, empty(result.shape, torch.int64)
         return result
 
     def _batch_norm(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -423,23 +334,23 @@ class Shortcuts:
         return self._batch_norm_result(*args[:5])
 
     def _batch_norm_result(self, x: Any, *per_channel: Any) -> Any:
-        if not _is_meta(x) or x.dtype != torch.float32 or x.dim() < 2:
+        if not is_meta(x) or x.dtype != torch.float32 or x.dim() < 2:
             return NOT_HANDLED
         layout = torch.channels_last if x.dim() == 4 else torch.channels_last_3d if x.dim() == 5 else None
         if not (x.is_contiguous() or (layout is not None and x.is_contiguous(memory_format=layout))):
             return NOT_HANDLED
         channels = x.shape[1]
         for t in per_channel:
-            if t is not None and (not _contiguous(t) or tuple(t.shape) != (channels,) or t.dtype != x.dtype):
+            if t is not None and (not contiguous(t) or tuple(t.shape) != (channels,) or t.dtype != x.dtype):
                 return NOT_HANDLED
-        stats = _empty((channels,), x.dtype)
-        return _empty(x.shape, x.dtype, x.stride()), stats, _empty((channels,), x.dtype)
+        stats = empty((channels,), x.dtype)
+        return empty(x.shape, x.dtype, x.stride()), stats, empty((channels,), x.dtype)
 
     def _layer_norm(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         if kwargs or len(args) != 5:
             return NOT_HANDLED
         x, normalized, weight, bias = args[:4]
-        if not _contiguous(x, weight, bias) or x.dtype != torch.float32:
+        if not contiguous(x, weight, bias) or x.dtype != torch.float32:
             return NOT_HANDLED
         normalized = tuple(normalized)
         axis = x.dim() - len(normalized)
@@ -449,13 +360,13 @@ class Shortcuts:
             if t is not None and (tuple(t.shape) != normalized or t.dtype != x.dtype):
                 return NOT_HANDLED
         stats = (*x.shape[:axis], *([1] * len(normalized)))
-        return _empty(x.shape, x.dtype), _empty(stats, x.dtype), _empty(stats, x.dtype)
+        return empty(x.shape, x.dtype), empty(stats, x.dtype), empty(stats, x.dtype)
 
     def _mean(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         x = args[0]
         dims = args[1] if len(args) > 1 else kwargs.get("dim")
         keepdim = args[2] if len(args) > 2 else kwargs.get("keepdim", False)
-        if len(args) > 3 or set(kwargs) - {"dim", "keepdim"} or not _contiguous(x) or x.dtype not in _FLOATS:
+        if len(args) > 3 or set(kwargs) - {"dim", "keepdim"} or not contiguous(x) or x.dtype not in _FLOATS:
             return NOT_HANDLED
         if dims is None or x.dim() == 0:
             return NOT_HANDLED
@@ -467,14 +378,14 @@ class Shortcuts:
         if len(axes) != len(dims) or not axes:
             return NOT_HANDLED
         shape = [1 if i in axes else n for i, n in enumerate(x.shape) if keepdim or i not in axes]
-        return _empty(shape, x.dtype)
+        return empty(shape, x.dtype)
 
     def _joined(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[list[torch.Tensor], int] | None:
         tensors = args[0] if args else None
         dim = args[1] if len(args) > 1 else kwargs.get("dim", 0)
         if len(args) > 2 or set(kwargs) - {"dim"} or not isinstance(tensors, (list, tuple)) or not tensors:
             return None
-        if not all(_contiguous(t) for t in tensors) or len({(t.dtype, t.dim()) for t in tensors}) != 1:
+        if not all(contiguous(t) for t in tensors) or len({(t.dtype, t.dim()) for t in tensors}) != 1:
             return None
         if tensors[0].dim() == 0 or any(t.numel() == 0 for t in tensors):
             return None
@@ -494,7 +405,7 @@ class Shortcuts:
             return NOT_HANDLED
         shape = list(tensors[0].shape)
         shape[dim] = sum(t.shape[dim] for t in tensors)
-        return _empty(shape, tensors[0].dtype)
+        return empty(shape, tensors[0].dtype)
 
     def _stack(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         joined = self._joined(args, kwargs)
@@ -506,19 +417,19 @@ class Shortcuts:
             return NOT_HANDLED
         shape = list(tensors[0].shape)
         shape.insert(dim % rank, len(tensors))
-        return _empty(shape, tensors[0].dtype)
+        return empty(shape, tensors[0].dtype)
 
     def _softmax(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         x = args[0]
         dim = args[1] if len(args) > 1 else kwargs.get("dim")
-        if len(args) > 2 or set(kwargs) - {"dim"} or not _contiguous(x) or x.dtype not in _FLOATS:
+        if len(args) > 2 or set(kwargs) - {"dim"} or not contiguous(x) or x.dtype not in _FLOATS:
             return NOT_HANDLED
         if not isinstance(dim, int) or not -max(x.dim(), 1) <= dim < max(x.dim(), 1):
             return NOT_HANDLED
-        return _empty(x.shape, x.dtype)
+        return empty(x.shape, x.dtype)
 
     def _roll(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        x = _first_meta(args)
+        x = first_meta(args)
         shifts = args[1] if len(args) > 1 else kwargs.get("shifts")
         dims = args[2] if len(args) > 2 else kwargs.get("dims", ())
         if set(kwargs) - {"shifts", "dims"} or x is None or not x.is_contiguous() or x.dim() == 0 or not dims:
@@ -529,49 +440,4 @@ class Shortcuts:
             or not all(-x.dim() <= d < x.dim() for d in dims)
         ):
             return NOT_HANDLED
-        return _empty(x.shape, x.dtype)
-
-
-def _proxy(value: Any) -> Any:
-    """A one-element CPU tensor standing in for a meta tensor in type promotion (same dtype, same rank class)."""
-    if isinstance(value, torch.Tensor):
-        return torch.ones([1] * value.dim(), dtype=value.dtype)
-    return value
-
-
-def _plain_ints(*values: Any) -> bool:
-    return all(isinstance(v, int) and not isinstance(v, bool) for value in values for v in value)
-
-
-def _pool_fits(func: Any, spatial: tuple[int, ...], args: tuple[Any, ...]) -> bool:
-    """The stand-in's cells and work within bounds: a window (or an adaptive output) may be as large as asked."""
-    if not args or not isinstance(args[0], (list, tuple)) or not _plain_ints(args[0]) or len(args[0]) > len(spatial):
-        return False
-    sizes = [*args[0], *[args[0][-1]] * (len(spatial) - len(args[0]))] if args[0] else list(spatial)
-    if "adaptive" in func._schema.name:  # the output is as asked; each cell reads at most its input's share, and one
-        output = prod(sizes)
-        work = output * prod(-(-n // max(o, 1)) + 1 for n, o in zip(spatial, sizes, strict=True))
-    else:  # a window per output cell, at most one output cell per padded input cell
-        padding = args[2] if len(args) > 2 and isinstance(args[2], (list, tuple)) and _plain_ints(args[2]) else [0]
-        pads = [*padding, *[padding[-1]] * (len(spatial) - len(padding))] if padding else [0] * len(spatial)
-        output = prod(n + 2 * p for n, p in zip(spatial, pads, strict=False))
-        work = output * prod(sizes)
-    return max(prod(spatial), output) <= STAND_IN_MAX_ELEMENTS and work <= STAND_IN_MAX_WORK
-
-
-def _value_key(value: Any) -> Any:
-    """Non-tensor arguments as a hashable key of their values."""
-    if isinstance(value, (list, tuple)):
-        return tuple(_value_key(v) for v in value)
-    return (type(value), value)
-
-
-def _describe(value: Any) -> Any:
-    """An argument as type promotion sees it: a tensor's dtype and whether it is 0-dim, a scalar's type."""
-    if isinstance(value, torch.Tensor):
-        return ("tensor", value.dtype, value.dim() == 0)
-    if isinstance(value, (bool, int, float, complex)):
-        return ("scalar", type(value))
-    if isinstance(value, (list, tuple)):
-        return tuple(_describe(v) for v in value)
-    return value if isinstance(value, (str, torch.dtype, type(None))) else ("other", repr(value))
+        return empty(x.shape, x.dtype)
