@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from typing import TextIO
 
 from .commands import respond
-from .commands.base import JSON
+from .commands.base import BATCH, JSON
 from .errors import CnnCalcError, ExpectationNotMet, InvalidParameter
 from .views.common import SCHEMA_VERSION
 
@@ -60,11 +60,12 @@ def answer_line(number: int, line: str, verify: bool = True) -> tuple[JSON, int]
                 answer.check_expectation(expect)
                 result["expect"] = {"wanted": expect, "met": True}
             except ExpectationNotMet as unmet:
-                result["expect"] = {"wanted": expect, "met": False, "message": unmet.describe()}
+                result["expect"] = {"wanted": expect, "met": False, "message": unmet.describe(BATCH)}
                 code = unmet.exit_code
         return result, code
     except CnnCalcError as error:
-        return _error(number, error.describe(), getattr(error, "param", None)), error.exit_code
+        param = getattr(error, "param", None)
+        return _error(number, error.describe(BATCH), None if param is None else BATCH.key(param)), error.exit_code
 
 
 def _error(number: int, message: str, param: str | None) -> JSON:

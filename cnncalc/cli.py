@@ -69,7 +69,9 @@ def reporting() -> Iterator[None]:
     try:
         yield
     except CnnCalcError as error:
-        sys.stderr.write(f"cnncalc: error: {error.describe('--')}\n")
+        from .commands.base import CLI
+
+        sys.stderr.write(f"cnncalc: error: {error.describe(CLI)}\n")
         raise typer.Exit(error.exit_code) from None
 
 

@@ -1,51 +1,222 @@
-"""The one exception family cnncalc raises.
+"""The one exception family cnncalc raises, and the words it is read in.
 
 Every error carries its fields, so a caller (the CLI, batch mode, a test) can
-read them without parsing text; ``str(error)`` reads as what was given, what
-was expected, and the fix. Only the CLI turns them into a line on stderr and
-an exit code.
+read them without parsing text. A parameter is named by its API name — the
+keyword of the core function that refused it (``stride``, ``kernel``) — and a
+fix names parameters as data (``Setting("stride", 1)``), so each interface
+spells the same error in its own words:
+
+>>> e = InvalidParameter("stride", 0, "a stride of at least 1", ("use ", Setting("stride", 1), " or more"))
+>>> str(e)
+'stride got 0, expected a stride of at least 1: use stride=1 or more'
+>>> e.describe(CommandLine({"stride": "s"}))
+'--s got 0, expected a stride of at least 1: use --s 1 or more'
+
+Only the CLI turns them into a line on stderr and an exit code.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TypeAlias
 
-class CnnCalcError(Exception):
-    """Base of every error cnncalc raises on purpose."""
 
-    exit_code: int = 2
+@dataclass(frozen=True)
+class Name:
+    """A parameter named in a message: ``--p``, ``padding``."""
 
-    def describe(self, option_prefix: str = "") -> str:
-        """The one-line message; ``option_prefix`` ("--") names CLI options."""
-        return str(self)
+    param: str
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A parameter set to a value: ``--s 1``, ``stride=1``; a tuple value is a choice (``--type max or avg``)."""
+
+    param: str
+    value: object
+
+
+@dataclass(frozen=True)
+class Value:
+    """A value of a parameter (``'same-tf'``), said only where the interface accepts it."""
+
+    param: str
+    value: object
+
+
+Part: TypeAlias = "str | Name | Setting | Value | Either | tuple[Part, ...]"  # a message may hold messages
+Words: TypeAlias = "tuple[Part, ...]"
+
+
+@dataclass(frozen=True)
+class Either:
+    """Choices; an interface that cannot say one leaves it out, and lists the rest."""
+
+    alternatives: tuple[str | Words, ...]
+    separator: str = ", or "
+    last: str = ", or "
+
+
+Message: TypeAlias = "str | Words | Either"
+
+
+def either(*alternatives: str | Words) -> Either:
+    """Fixes to choose from: ``drop --p, or use --type max``."""
+    return Either(alternatives)
+
+
+def one_of(*alternatives: str | Words) -> Either:
+    """Values to choose from: ``0, 'same', 'valid' or 'same-tf'``."""
+    return Either(alternatives, ", ", " or ")
+
+
+class Spelling:
+    """How an interface names parameters. This one is Python's: the API names, ``stride=1``.
+
+    ``name`` and ``setting`` return None for what the interface cannot say (torch has no ``padding='same-tf'``).
+    """
+
+    def __init__(self, names: Mapping[str, str | None] | None = None) -> None:
+        self.names: Mapping[str, str | None] = names or {}
+
+    def name(self, param: str) -> str | None:
+        return self.names.get(param, param)
+
+    def subject(self, param: str) -> str:
+        """Who got the value, at the head of a message."""
+        return self.name(param) or param
+
+    def setting(self, param: str, value: object) -> str | None:
+        name = self.name(param)
+        if name is None:
+            return None
+        if isinstance(value, tuple):
+            return f"{name}=" + " or ".join(repr(v) for v in value)
+        return f"{name}={value!r}"
+
+    def key(self, param: str) -> str:
+        """The parameter as a JSON key or keyword (batch mode's ``param`` field)."""
+        return self.name(param) or param
+
+    def words(self, message: Message) -> str:
+        """``message`` in this interface's words (Python's where a part is unspeakable and no other is offered)."""
+        if isinstance(message, str):
+            return message
+        if isinstance(message, Either):
+            spoken = [said for said in (self._spoken(alt) for alt in message.alternatives) if said is not None]
+            if not spoken:
+                return PYTHON.words(message)
+            head = message.separator.join(spoken[:-1])
+            return f"{head}{message.last}{spoken[-1]}" if head else spoken[-1]
+        said = self._spoken(message)
+        return said if said is not None else PYTHON.words(message)
+
+    def _spoken(self, message: str | Words) -> str | None:
+        if isinstance(message, str):
+            return message
+        text = []
+        for part in message:
+            if isinstance(part, Name):
+                spoken = self.name(part.param)
+            elif isinstance(part, Setting):
+                spoken = self.setting(part.param, part.value)
+            elif isinstance(part, Value):
+                spoken = None if self.setting(part.param, part.value) is None else repr(part.value)
+            elif isinstance(part, Either):
+                spoken = self.words(part)
+            elif isinstance(part, tuple):
+                spoken = self._spoken(part)
+            else:
+                spoken = part
+            if spoken is None:
+                return None
+            text.append(spoken)
+        return "".join(text)
+
+
+PYTHON = Spelling()
 
 
 # Parameters given as command-line arguments, not --options.
 ARGUMENTS = frozenset({"model", "file", "command"})
 
 
-class InvalidParameter(CnnCalcError):
-    """A value the geometry or torch cannot accept (exit code 2).
+class CommandLine(Spelling):
+    """Options: ``--s 1``, flags ``--transposed``; ``prefix`` "" for batch mode, whose keys have no dashes."""
 
-    >>> e = InvalidParameter("s", "0", "a stride of at least 1", "use --s 1 or more")
-    >>> e.describe("--")
-    '--s got 0, expected a stride of at least 1: use --s 1 or more'
-    """
+    def __init__(self, names: Mapping[str, str | None] | None = None, prefix: str = "--") -> None:
+        super().__init__(names)
+        self.prefix = prefix
+
+    def name(self, param: str) -> str | None:
+        key = self.key(param)
+        return key if param in ARGUMENTS else "--" + key.replace("_", "-")
+
+    def key(self, param: str) -> str:
+        return self.names.get(param) or param
+
+    def subject(self, param: str) -> str:
+        key = self.key(param)
+        return key if param in ARGUMENTS or not self.prefix else self.prefix + key.replace("_", "-")
+
+    def setting(self, param: str, value: object) -> str | None:
+        name = self.name(param)
+        if isinstance(value, bool):  # a flag: its name says it (inverse flags are named --no-…)
+            return name
+        if isinstance(value, tuple):
+            return f"{name} " + " or ".join(str(v) for v in value)
+        return f"{name} {value}"
+
+
+class CnnCalcError(Exception):
+    """Base of every error cnncalc raises on purpose."""
+
+    exit_code: int = 2
+    spelling: Spelling = PYTHON  # the words of str(error)
+
+    def describe(self, spelling: Spelling = PYTHON) -> str:
+        """The one-line message, in the words of ``spelling``'s interface."""
+        return super().__str__()
+
+    def __str__(self) -> str:
+        return self.describe(self.spelling)
+
+
+class InvalidParameter(CnnCalcError):
+    """A value the geometry or torch cannot accept (exit code 2)."""
 
     exit_code = 2
 
-    def __init__(self, param: str, value: object, expected: str, fix: str = "") -> None:
+    def __init__(self, param: str, value: object, expected: Message, fix: Message = "") -> None:
         self.param = param
         self.value = value
         self.expected = expected
         self.fix = fix
-        super().__init__(self.describe())
+        super().__init__(param, value, expected, fix)
 
-    def describe(self, option_prefix: str = "") -> str:
-        # Options are spelt with dashes on the command line, underscores in Python and JSON.
-        name = self.param.replace("_", "-") if option_prefix else self.param
-        prefix = "" if self.param in ARGUMENTS else option_prefix
-        line = f"{prefix}{name} got {self.value}, expected {self.expected}"
-        return f"{line}: {self.fix}" if self.fix else line
+    def describe(self, spelling: Spelling = PYTHON) -> str:
+        line = f"{spelling.subject(self.param)} got {self.value}, expected {spelling.words(self.expected)}"
+        fix = spelling.words(self.fix)
+        return f"{line}: {fix}" if fix else line
+
+
+class DoesNotFit(InvalidParameter):
+    """A setting that is fine in itself but does not fit this input (a kernel larger than the padded input).
+
+    In a traced network the input is what reaches the layer, so this reads as the layer's mismatch.
+    """
+
+
+@contextmanager
+def spoken_as(spelling: Spelling) -> Iterator[None]:
+    """Errors raised inside read in ``spelling``'s words (``conv_output_size`` says ``s``, the core ``stride``)."""
+    try:
+        yield
+    except CnnCalcError as error:
+        error.spelling = spelling
+        raise
 
 
 class ExpectationNotMet(CnnCalcError):
@@ -57,13 +228,13 @@ class ExpectationNotMet(CnnCalcError):
         self.expected = expected
         self.got = got
         self.output = output  # which of a model's outputs, when it returns several
-        super().__init__(self.describe())
+        super().__init__(expected, got, output)
 
-    def describe(self, option_prefix: str = "") -> str:
+    def describe(self, spelling: Spelling = PYTHON) -> str:
         want = "x".join(map(str, self.expected))
         have = "x".join(map(str, self.got))
         which = f"output {self.output}" if self.output else "output"
-        return f"{option_prefix}expect {want} not met: the {which} is {have}"
+        return f"{spelling.subject('expect')} {want} not met: the {which} is {have}"
 
 
 class TorchDisagreement(CnnCalcError):
@@ -75,9 +246,9 @@ class TorchDisagreement(CnnCalcError):
         self.field = field
         self.ours = ours
         self.theirs = theirs
-        super().__init__(self.describe())
+        super().__init__(field, ours, theirs)
 
-    def describe(self, option_prefix: str = "") -> str:
+    def describe(self, spelling: Spelling = PYTHON) -> str:
         return (
             f"cnncalc and torch disagree on {self.field}: cnncalc says {self.ours}, "
             f"torch says {self.theirs}; this is a bug in cnncalc, please report it"
@@ -89,7 +260,7 @@ class LayerMismatch(CnnCalcError):
 
     ``layer`` names it as the trace does ("Linear #6"); ``expected`` and ``got``
     are what it was built for and what reached it; ``fix`` is the change that
-    makes it fit.
+    makes it fit, in torch's words (the chain is written in them).
     """
 
     exit_code = 2
@@ -100,8 +271,8 @@ class LayerMismatch(CnnCalcError):
         self.got = got
         self.fix = fix
         self.param = "model"
-        super().__init__(self.describe())
+        super().__init__(layer, expected, got, fix)
 
-    def describe(self, option_prefix: str = "") -> str:
+    def describe(self, spelling: Spelling = PYTHON) -> str:
         line = f"{self.layer} expects {self.expected} but receives {self.got}"
         return f"{line}: {self.fix}" if self.fix else line

@@ -1,5 +1,7 @@
 """Unit tests of the conv formulas, the seed's examples first."""
 
+import inspect
+
 import pytest
 
 from cnncalc import (
@@ -10,6 +12,9 @@ from cnncalc import (
     conv_transpose_output_size,
     make_conv_spec,
 )
+from cnncalc.commands.base import CLI
+
+KEYWORDS = set(inspect.signature(make_conv_spec).parameters)
 
 
 @pytest.mark.parametrize(
@@ -110,7 +115,8 @@ def test_macs_forward_and_transposed() -> None:
 def test_bad_options_name_their_parameter(kwargs: dict[str, object], param: str) -> None:
     with pytest.raises(InvalidParameter) as caught:
         conv_geometry(make_conv_spec(**kwargs))  # type: ignore[arg-type]
-    assert caught.value.param == param
+    assert caught.value.param in KEYWORDS  # the keyword the caller passed…
+    assert CLI.key(caught.value.param) == param  # …which the command line calls this
 
 
 @pytest.mark.parametrize(
@@ -125,13 +131,14 @@ def test_impossible_geometry(kwargs: dict[str, object], param: str) -> None:
     spec = make_conv_spec(**kwargs)  # type: ignore[arg-type]
     with pytest.raises(InvalidParameter) as caught:
         conv_geometry(spec)
-    assert caught.value.param == param
+    assert caught.value.param in KEYWORDS  # the keyword the caller passed…
+    assert CLI.key(caught.value.param) == param  # …which the command line calls this
 
 
 def test_kernel_too_large_suggests_the_padding_that_fits() -> None:
     with pytest.raises(InvalidParameter) as caught:
         conv_geometry(make_conv_spec(size=(7, 7), kernel=9))
-    assert caught.value.describe("--") == (
+    assert caught.value.describe(CLI) == (
         "--f got 9, expected a kernel no larger than the padded input on axis H, 7 + 0 = 7 "
         "(torch: kernel size can't be greater than actual input size): use --p 1 or more, or a kernel of at most 7"
     )

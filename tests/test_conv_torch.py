@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from strategies import PerDim, axes, per_dim
 
+from cnncalc.commands.base import CLI
 from cnncalc.confirm.layers import confirm_conv
 from cnncalc.confirm.runtime import import_torch
 from cnncalc.core.conv import ConvGeometry, conv_geometry, make_conv_spec
@@ -105,7 +106,7 @@ def run_cnncalc(cfg: Config) -> tuple[Outcome, ConvGeometry | None]:
         )
         geometry = conv_geometry(spec)
     except InvalidParameter as error:
-        return Outcome(False, error=f"InvalidParameter(param={error.param!r}): {error}"), None
+        return Outcome(False, error=f"InvalidParameter(param={CLI.key(error.param)!r}): {error}"), None
     outcome = Outcome(True, geometry.output_shape, geometry.params, geometry.weight_shape)
     return outcome, geometry
 

@@ -1,9 +1,11 @@
 """Unit tests of the pooling formulas and torch's edge rules."""
 
+import inspect
 import itertools
 
 import pytest
 
+from cnncalc.commands.base import CLI
 from cnncalc.core.pool import (
     AdaptiveAxis,
     adaptive_windows,
@@ -13,6 +15,8 @@ from cnncalc.core.pool import (
     pool_output_size,
 )
 from cnncalc.errors import InvalidParameter
+
+KEYWORDS = set(inspect.signature(make_pool_spec).parameters) | set(inspect.signature(make_adaptive).parameters)
 
 
 @pytest.mark.parametrize(
@@ -95,13 +99,14 @@ def test_avg_corner_counts_padding_in_the_divisor() -> None:
 def test_bad_options_name_their_parameter(kwargs: dict[str, object], param: str) -> None:
     with pytest.raises(InvalidParameter) as caught:
         pool_geometry(make_pool_spec(**kwargs))  # type: ignore[arg-type]
-    assert caught.value.param == param
+    assert caught.value.param in KEYWORDS  # the keyword the caller passed…
+    assert CLI.key(caught.value.param) == param  # …which the command line calls this
 
 
 def test_window_larger_than_the_input() -> None:
     with pytest.raises(InvalidParameter) as caught:
         pool_geometry(make_pool_spec(size=(3, 3), kernel=5))
-    assert caught.value.param == "f"
+    assert CLI.key(caught.value.param) == "f"
     assert "output size is too small" in caught.value.expected
 
 
@@ -116,4 +121,5 @@ def test_window_larger_than_the_input() -> None:
 def test_bad_adaptive_options(kwargs: dict[str, object], param: str) -> None:
     with pytest.raises(InvalidParameter) as caught:
         make_adaptive(**kwargs)  # type: ignore[arg-type]
-    assert caught.value.param == param
+    assert caught.value.param in KEYWORDS  # the keyword the caller passed…
+    assert CLI.key(caught.value.param) == param  # …which the command line calls this

@@ -28,6 +28,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from strategies import PerDim, axes, per_dim
 
+from cnncalc.commands.base import CLI
 from cnncalc.confirm.layers import confirm_pool
 from cnncalc.confirm.runtime import import_torch
 from cnncalc.core.pool import (
@@ -123,7 +124,8 @@ def run_cnncalc(cfg: Config) -> tuple[Outcome, PoolGeometry | None]:
         )
         geometry = pool_geometry(spec)
     except InvalidParameter as error:
-        return Outcome(False, error=f"InvalidParameter(param={error.param!r}): {error}", param=error.param), None
+        param = CLI.key(error.param)  # the option as the command line names it
+        return Outcome(False, error=f"InvalidParameter(param={param!r}): {error}", param=param), None
     return Outcome(True, geometry.output_shape), geometry
 
 
@@ -349,7 +351,7 @@ def test_adaptive_output_must_be_at_least_one(output: PerDim) -> None:
     dims = len(output) if isinstance(output, tuple) else 1
     with pytest.raises(InvalidParameter) as info:
         make_adaptive(size=(5,) * dims, output=output)
-    assert info.value.param == "adaptive"
+    assert CLI.key(info.value.param) == "adaptive"
 
 
 def test_torch_accepts_adaptive_output_zero() -> None:
@@ -373,13 +375,13 @@ def test_torch_accepts_adaptive_output_zero() -> None:
 def test_options_torch_has_no_argument_for(kwargs: dict[str, Any], param: str) -> None:
     with pytest.raises(InvalidParameter) as info:
         make_pool_spec(size=(8, 8), kernel=2, **kwargs)
-    assert info.value.param == param
+    assert CLI.key(info.value.param) == param
 
 
 def test_adaptive_lp_is_rejected() -> None:
     with pytest.raises(InvalidParameter) as info:
         make_adaptive(size=(8,), output=2, kind="lp")
-    assert info.value.param == "type"
+    assert CLI.key(info.value.param) == "type"
 
 
 # --- adaptive pooling ---------------------------------------------------------------------------

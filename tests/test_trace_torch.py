@@ -21,6 +21,7 @@ from conftest import Run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cnncalc.commands.base import CLI
 from cnncalc.confirm.chain import confirm_chain
 from cnncalc.confirm.runtime import import_torch
 from cnncalc.errors import CnnCalcError, InvalidParameter, LayerMismatch, TorchDisagreement
@@ -352,7 +353,7 @@ def test_random_chains_match_torch(case: Case) -> None:
     if error is not None:
         assert isinstance(error, (LayerMismatch, InvalidParameter)), note
         assert error.exit_code == 2
-        assert "\n" not in error.describe("--")
+        assert "\n" not in error.describe(CLI)
 
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])

@@ -15,11 +15,20 @@ from typing import ClassVar, Generic, TypeVar
 
 from ..core.inputs import resolve_input
 from ..core.values import Given, check_expectation
-from ..errors import InvalidParameter
+from ..errors import CommandLine, InvalidParameter, Message, Name
 from ..views.table import Section
 
 JSON = dict[str, object]
 RequestT = TypeVar("RequestT", bound="Request")
+
+# The core's parameters as the options name them; the rest keep their names. Inverse flags say what they turn off.
+CLI_NAMES = {
+    "kernel": "f", "stride": "s", "padding": "p", "in_channels": "d", "channels": "d", "out_channels": "k",
+    "size": "input", "kind": "type", "ceil_mode": "ceil", "output": "adaptive", "global_pool": "global",
+    "count_include_pad": "no_count_pad", "bias": "no_bias",
+}  # fmt: skip
+CLI = CommandLine(CLI_NAMES)
+BATCH = CommandLine(CLI_NAMES, prefix="")  # a batch line's keys, without the dashes
 ResultT = TypeVar("ResultT")
 CheckT = TypeVar("CheckT")
 
@@ -160,17 +169,16 @@ def flag(value: Given, name: str) -> bool:
     return value
 
 
-def refuse_with(chosen: str, given: Mapping[str, Given], expected: str = "", fix: str = "") -> None:
+def refuse_with(chosen: str, given: Mapping[str, Given], expected: str = "", fix: Message = "") -> None:
     """Options that ``--chosen`` decides for itself are refused, not ignored (None and False: not given).
 
-    ``expected`` and ``fix`` may name the option as ``{option}``.
+    The fix defaults to dropping the option.
     """
     for option, value in given.items():
         if value not in (None, False):
-            words = {"option": option.replace("_", "-")}
             raise InvalidParameter(
                 option,
                 value if value is not True else "given",
-                f"no --{words['option']} with --{chosen}" + (f": {expected.format(**words)}" if expected else ""),
-                fix.format(**words),
+                ("no ", Name(option), " with ", Name(chosen)) + ((f": {expected}",) if expected else ()),
+                fix or ("drop ", Name(option)),
             )

@@ -19,10 +19,16 @@ from dataclasses import dataclass
 from math import gcd, isqrt, prod
 from typing import Literal
 
-from ..errors import InvalidParameter
+from ..errors import DoesNotFit, InvalidParameter, Name, Setting, Spelling, Value, Words, either, one_of, spoken_as
 from .dtypes import FLOAT32_BYTES
 from .values import IntLike, PerDim, at_most, format_shape, parse_int, parse_per_dim, split_values
 from .window import AXIS_LABELS, AxisGeometry, slide, tf_same
+
+# The keywords of the one-line functions below, which read like the formula (W, F, S, P).
+_SHORT_NAMES = Spelling(
+    {"size": "w", "kernel": "f", "stride": "s", "padding": "p", "in_channels": "d", "out_channels": "k"}
+)
+PADDING_CHOICES = one_of("a padding of at least 0", "'same'", "'valid'", (Value("padding", "same-tf"),))
 
 PaddingMode = Literal["same", "valid", "same-tf"]
 
@@ -95,8 +101,9 @@ def conv_output_size(w: int, f: int, s: int = 1, p: int = 0, dilation: int = 1) 
     >>> conv_output_size(8, 3, s=2)  # (8 − 3)/2 = 2.5, floored
     3
     """
-    spec = make_conv_spec(size=(w,), kernel=f, stride=s, padding=p, dilation=dilation)
-    return conv_geometry(spec).axes[0].output
+    with spoken_as(_SHORT_NAMES):
+        spec = make_conv_spec(size=(w,), kernel=f, stride=s, padding=p, dilation=dilation)
+        return conv_geometry(spec).axes[0].output
 
 
 def conv_transpose_output_size(
@@ -107,16 +114,17 @@ def conv_transpose_output_size(
     >>> conv_transpose_output_size(3, 3, s=2)
     7
     """
-    spec = make_conv_spec(
-        size=(w,),
-        kernel=f,
-        stride=s,
-        padding=p,
-        dilation=dilation,
-        transposed=True,
-        output_padding=output_padding,
-    )
-    return conv_geometry(spec).axes[0].output
+    with spoken_as(_SHORT_NAMES):
+        spec = make_conv_spec(
+            size=(w,),
+            kernel=f,
+            stride=s,
+            padding=p,
+            dilation=dilation,
+            transposed=True,
+            output_padding=output_padding,
+        )
+        return conv_geometry(spec).axes[0].output
 
 
 def conv_params(
@@ -130,7 +138,8 @@ def conv_params(
     288
     """
     kernel = parse_per_dim(f, "f", dims, minimum=1)
-    _check_groups(d, k, groups)
+    with spoken_as(_SHORT_NAMES):
+        _check_groups(d, k, groups)
     weight = _weight_shape(d, k, kernel, groups, transposed)
     return prod(weight) + (k if bias else 0)
 
@@ -151,17 +160,17 @@ def make_conv_spec(
 ) -> ConvSpec:
     """Normalise and check a layer's options (each one value, or one per axis).
 
-    The parameter names in errors are the CLI's: d, k, f, s, p, dilation, …
+    Errors name the parameters by these keywords; each interface spells them its way (the CLI's --p).
     """
-    sizes = tuple(parse_int(v, "input", 1) for v in split_values(size))
+    sizes = tuple(parse_int(v, "size", 1) for v in split_values(size))
     if not 1 <= len(sizes) <= 3:
-        raise InvalidParameter("input", format_shape(sizes), "1, 2 or 3 spatial dimensions")
+        raise InvalidParameter("size", format_shape(sizes), "1, 2 or 3 spatial dimensions")
     dims = len(sizes)
-    c_in = parse_int(in_channels, "d", 1, "at least 1 input channel")
-    c_out = parse_int(out_channels, "k", 1, "at least 1 filter")
-    kernel_t = parse_per_dim(kernel, "f", dims, 1, "a kernel size of at least 1")
+    c_in = parse_int(in_channels, "in_channels", 1, "at least 1 input channel")
+    c_out = parse_int(out_channels, "out_channels", 1, "at least 1 filter")
+    kernel_t = parse_per_dim(kernel, "kernel", dims, 1, "a kernel size of at least 1")
     stride_t = parse_per_dim(
-        stride, "s", dims, 1, "a stride of at least 1 (torch: non-positive stride is not supported)"
+        stride, "stride", dims, 1, "a stride of at least 1 (torch: non-positive stride is not supported)"
     )
     dilation_t = parse_per_dim(dilation, "dilation", dims, 1, "a dilation of at least 1")
     g = parse_int(groups, "groups", 1, "at least 1 group")
@@ -172,7 +181,7 @@ def make_conv_spec(
             "output_padding",
             format_shape(out_pad),
             "0 for a forward convolution",
-            "add --transposed, or drop --output-padding",
+            either(("add ", Setting("transposed", True)), ("drop ", Name("output_padding"))),
         )
     mode, pads = _resolve_padding(padding, sizes, kernel_t, stride_t, dilation_t, transposed)
     if transposed:
@@ -183,7 +192,7 @@ def make_conv_spec(
                     op,
                     f"less than the stride ({s}) or the dilation ({d}) on axis {AXIS_LABELS[dims][axis]} "
                     "(torch: output padding must be smaller than either stride or dilation)",
-                    at_most("--output-padding", max(s, d) - 1),
+                    at_most("output_padding", max(s, d) - 1),
                 )
     return ConvSpec(
         in_channels=c_in,
@@ -235,25 +244,25 @@ def _axis(spec: ConvSpec, i: int, label: str) -> AxisGeometry:
         numerator = (w - 1) * s
         output = numerator - before - after + span + op
         if output < 1:
-            raise InvalidParameter(
-                "p",
+            raise DoesNotFit(
+                "padding",
                 before,
                 f"a padding that leaves an output of at least 1 on axis {label}, "
                 f"but ({w} − 1)·{s} − 2·{before} + {span} + {op} = {output} "
                 "(torch: output size is too small)",
-                at_most("--p", (numerator + span + op - 1) // 2),
+                at_most("padding", (numerator + span + op - 1) // 2),
             )
         return AxisGeometry(label, w, f, s, before, after, d, span, numerator, output, 0, 0, 0, output_padding=op)
     padded = w + before + after
     if span > padded:
         dilated = f"{f} (dilated to {span})" if d > 1 else str(f)
         more_pad = -(-(span - w) // 2)
-        raise InvalidParameter(
-            "f",
+        raise DoesNotFit(
+            "kernel",
             dilated,
             f"a kernel no larger than the padded input on axis {label}, {w} + {before + after} = {padded} "
             "(torch: kernel size can't be greater than actual input size)",
-            f"use --p {more_pad} or more, or a kernel of at most {(padded - 1) // d + 1}",
+            ("use ", Setting("padding", more_pad), f" or more, or a kernel of at most {(padded - 1) // d + 1}"),
         )
     return slide(label, w, f, s, before, after, d)
 
@@ -278,14 +287,14 @@ def _check_groups(in_channels: int, out_channels: int, groups: int) -> None:
             )
 
 
-def _groups_fix(in_channels: int, out_channels: int) -> str:
+def _groups_fix(in_channels: int, out_channels: int) -> Words:
     g = gcd(in_channels, out_channels)
     if g > 10**12:  # listing divisors would take a while: name the gcd instead
-        return f"pick --groups among the divisors of {g:,}, the gcd of D and K"
+        return ("pick ", Name("groups"), f" among the divisors of {g:,}, the gcd of D and K")
     small = [n for n in range(1, isqrt(g) + 1) if g % n == 0]
     divisors = sorted({*small, *(g // n for n in small)})
     shown = ", ".join(map(str, divisors[:12])) + (", …" if len(divisors) > 12 else "")
-    return f"pick --groups among {shown}"
+    return ("pick ", Name("groups"), f" among {shown}")
 
 
 def _resolve_padding(
@@ -305,7 +314,7 @@ def _resolve_padding(
     if text in ("same", "valid", "same-tf"):
         if transposed:
             raise InvalidParameter(
-                "p",
+                "padding",
                 text,
                 "whole numbers for a transposed convolution (torch takes 'same'/'valid' for forward ones only)",
                 "give the padding as a number",
@@ -314,10 +323,14 @@ def _resolve_padding(
             return "valid", ((0, 0),) * dims
         if any(s > 1 for s in stride):
             raise InvalidParameter(
-                "p",
+                "padding",
                 "same",
                 "stride 1 (torch: padding='same' is not supported for strided convolutions)",
-                "use --s 1, or --p same-tf for TensorFlow's rule, or give the padding as a number",
+                either(
+                    ("use ", Setting("stride", 1)),
+                    (Setting("padding", "same-tf"), " for TensorFlow's rule"),
+                    "give the padding as a number",
+                ),
             )
         # torch pads d·(k − 1) in total, the odd one on the far side.
         pads = []
@@ -325,5 +338,5 @@ def _resolve_padding(
             total = d * (f - 1)
             pads.append((total // 2, total - total // 2))
         return "same", tuple(pads)
-    values = parse_per_dim(padding, "p", dims, 0, "a padding of at least 0, 'same', 'valid' or 'same-tf'")
+    values = parse_per_dim(padding, "padding", dims, 0, PADDING_CHOICES)
     return None, tuple((p, p) for p in values)

@@ -3,7 +3,7 @@ torch's ``--input 3x224x224``. Shared by every calculator."""
 
 from __future__ import annotations
 
-from ..errors import InvalidParameter
+from ..errors import InvalidParameter, Name, Setting, either
 from .values import Given, IntLike, format_shape, parse_int, parse_shape
 
 
@@ -34,28 +34,33 @@ def resolve_input(
         for name, given in (("w", w), ("h", h), ("d", d)):
             if given is not None:
                 raise InvalidParameter(
-                    name, given, "no --w/--h/--d together with --input", "give the whole shape with --input, or drop it"
+                    name,
+                    given,
+                    ("no ", Name("w"), "/", Name("h"), "/", Name("d"), " together with ", Name("input")),
+                    ("give the whole shape with ", Name("input"), ", or drop it"),
                 )
         shape = parse_shape(input)
         if n_dims is not None and n_dims != len(shape) - 1:
             raise InvalidParameter(
                 "dims",
                 n_dims,
-                f"{len(shape) - 1}, the spatial dimensions of --input {format_shape(shape)}",
-                "drop --dims: --input sets it",
+                (f"{len(shape) - 1}, the spatial dimensions of ", Setting("input", format_shape(shape))),
+                ("drop ", Name("dims"), ": ", Name("input"), " sets it"),
             )
         return shape[0], shape[1:]
     if w is None:
         if h is not None:
-            raise InvalidParameter("h", h, "--w with it", "give the width with --w too")
-        raise InvalidParameter("w", "nothing", "the input size", "give --w (and --h, --d) or --input CxHxW")
+            raise InvalidParameter("h", h, (Name("w"), " with it"), ("give the width with ", Name("w"), " too"))
+        give = ("give ", Name("w"), " (and ", Name("h"), ", ", Name("d"), ") or ", Setting("input", "CxHxW"))
+        raise InvalidParameter("w", "nothing", "the input size", give)
     width = parse_int(w, "w", 1, "a width of at least 1")
     height = width if h is None else parse_int(h, "h", 1, "a height of at least 1")
     channels = 1 if d is None else parse_int(d, "d", 1, "at least 1 input channel (depth)")
     n = 2 if n_dims is None else n_dims
     if n == 1:
         if h is not None:
-            raise InvalidParameter("h", h, "no height for a 1D input", "drop --h, or use --dims 2")
+            fix = either(("drop ", Name("h")), ("use ", Setting("dims", 2)))
+            raise InvalidParameter("h", h, "no height for a 1D input", fix)
         return channels, (width,)
     if n == 2:
         return channels, (height, width)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from math import prod
 from typing import Literal
 
-from ..errors import InvalidParameter
+from ..errors import DoesNotFit, InvalidParameter, Name, Setting, Words, either
 from .values import Given, PerDim, format_shape, parse_per_dim
 from .window import AXIS_LABELS, AxisGeometry, slide
 
@@ -159,7 +159,7 @@ def parse_kind(kind: Given) -> PoolKind:
     for known in POOL_KINDS:
         if text == known:
             return known
-    raise InvalidParameter("type", kind, "max, avg or lp")
+    raise InvalidParameter("kind", kind, "max, avg or lp")
 
 
 def make_pool_spec(
@@ -178,39 +178,47 @@ def make_pool_spec(
     """Check a pooling layer's options against torch's rules."""
     pool_kind = parse_kind(kind)
     dims = len(size)
-    kernel_t = parse_per_dim(kernel, "f", dims, 1, "a kernel size of at least 1")
-    stride_t = kernel_t if stride is None else parse_per_dim(stride, "s", dims, 1, "a stride of at least 1")
-    padding_t = parse_per_dim(padding, "p", dims, 0, "a padding of at least 0")
+    kernel_t = parse_per_dim(kernel, "kernel", dims, 1, "a kernel size of at least 1")
+    stride_t = kernel_t if stride is None else parse_per_dim(stride, "stride", dims, 1, "a stride of at least 1")
+    padding_t = parse_per_dim(padding, "padding", dims, 0, "a padding of at least 0")
     dilation_t = parse_per_dim(dilation, "dilation", dims, 1, "a dilation of at least 1")
     if pool_kind != "max" and any(d != 1 for d in dilation_t):
         raise InvalidParameter(
             "dilation",
             max(dilation_t),
             "1: only max pooling dilates its window (torch's AvgPool and LPPool take no dilation)",
-            "drop --dilation, or use --type max",
+            either(("drop ", Name("dilation")), ("use ", Setting("kind", "max"))),
         )
     if pool_kind == "lp" and any(padding_t):
         raise InvalidParameter(
-            "p", format_shape(padding_t), "0: torch's LPPool takes no padding", "drop --p, or use --type max or avg"
+            "padding",
+            format_shape(padding_t),
+            "0: torch's LPPool takes no padding",
+            either(("drop ", Name("padding")), ("use ", Setting("kind", ("max", "avg")))),
         )
     for axis, (p, f) in enumerate(zip(padding_t, kernel_t, strict=True)):
         if p > f // 2:
             raise InvalidParameter(
-                "p",
+                "padding",
                 p,
                 f"at most half the kernel on axis {AXIS_LABELS[dims][axis]}, {f}//2 = {f // 2} "
                 "(torch: pad should be at most half of kernel size)",
-                f"use --p {f // 2} or less, or a kernel of at least {2 * p}",
+                ("use ", Setting("padding", f // 2), f" or less, or a kernel of at least {2 * p}"),
             )
     lp_norm = _parse_norm(norm) if pool_kind == "lp" else None
     if pool_kind != "lp" and norm is not None:
-        raise InvalidParameter("norm", norm, "no --norm except with --type lp", "add --type lp, or drop --norm")
+        raise InvalidParameter(
+            "norm",
+            norm,
+            ("no ", Name("norm"), " except with ", Setting("kind", "lp")),
+            either(("add ", Setting("kind", "lp")), ("drop ", Name("norm"))),
+        )
     if pool_kind != "avg" and not count_include_pad:
         raise InvalidParameter(
-            "no_count_pad",
+            "count_include_pad",
             "given",
             "average pooling: only AvgPool has count_include_pad",
-            "drop --no-count-pad, or use --type avg",
+            either(("drop ", Name("count_include_pad")), ("use ", Setting("kind", "avg"))),
         )
     return PoolSpec(
         kind=pool_kind,
@@ -228,7 +236,7 @@ def make_pool_spec(
 
 def parse_channels(channels: int) -> int:
     if channels < 1:
-        raise InvalidParameter("d", channels, "at least 1 channel")
+        raise InvalidParameter("channels", channels, "at least 1 channel")
     return channels
 
 
@@ -243,7 +251,10 @@ def _parse_norm(norm: Given) -> float:
         raise InvalidParameter("norm", norm, "a positive number p (LP pooling's norm)")
     if not math.isfinite(value) or value <= 0:
         raise InvalidParameter(
-            "norm", norm, "a positive, finite p (torch divides by p: p = 0 fails)", "use --norm 2 for an L2 pool"
+            "norm",
+            norm,
+            "a positive, finite p (torch divides by p: p = 0 fails)",
+            ("use ", Setting("norm", 2), " for an L2 pool"),
         )
     return value
 
@@ -257,8 +268,8 @@ def pool_geometry(spec: PoolSpec) -> PoolGeometry:
         axis = slide(label, spec.size[i], spec.kernel[i], spec.stride[i], p, p, spec.dilation[i], spec.ceil_mode)
         if axis.output < 1:
             dilated = f" (dilated to {axis.span})" if axis.dilation > 1 else ""
-            raise InvalidParameter(
-                "f",
+            raise DoesNotFit(
+                "kernel",
                 f"{axis.kernel}{dilated}",
                 f"a window that fits the padded input on axis {label}, {axis.size} + 2·{p} = {axis.padded_size} "
                 f"(torch: output size is too small, {axis.output})",
@@ -277,8 +288,8 @@ def _check_3d_average_window(spec: PoolSpec) -> None:
     # unpadded axis at least as large as the kernel; 1D and 2D do not.
     for label, w, f in zip(AXIS_LABELS[3], spec.size, spec.kernel, strict=True):
         if w < f:
-            raise InvalidParameter(
-                "f",
+            raise DoesNotFit(
+                "kernel",
                 f,
                 f"a kernel no larger than the unpadded input on axis {label}, {w} "
                 "(torch's 3D average pooling: input image smaller than kernel size)",
@@ -286,12 +297,12 @@ def _check_3d_average_window(spec: PoolSpec) -> None:
             )
 
 
-def _kernel_fix(largest: int, padding: int, label: str) -> str:
+def _kernel_fix(largest: int, padding: int, label: str) -> Words:
     # A smaller kernel may need less padding too: at most half of it.
-    fix = f"use a kernel of at most {largest} on {label}"
+    fix: Words = (f"use a kernel of at most {largest} on {label}",)
     if padding > largest // 2:
-        fix += f" and --p {largest // 2}" if largest // 2 else " and no --p"
-    return fix + ", or a larger input"
+        fix += (" and ", Setting("padding", largest // 2)) if largest // 2 else (" and no ", Name("padding"))
+    return (*fix, ", or a larger input")
 
 
 def _largest_kernel(axis: AxisGeometry) -> int:
@@ -325,12 +336,15 @@ def make_adaptive(
     pool_kind = parse_kind(kind)
     if pool_kind == "lp":
         raise InvalidParameter(
-            "type", "lp", "max or avg with --adaptive/--global (torch has no adaptive LP pooling)", "use --type avg"
+            "kind",
+            "lp",
+            ("max or avg with ", Name("output"), "/", Name("global_pool"), " (torch has no adaptive LP pooling)"),
+            ("use ", Setting("kind", "avg")),
         )
     dims = len(size)
     outputs = parse_per_dim(
         output,
-        "adaptive",
+        "output",
         dims,
         1,
         "an output size of at least 1 (torch accepts 0 but returns an empty tensor)",
@@ -338,19 +352,3 @@ def make_adaptive(
     labels = AXIS_LABELS[dims]
     axes = tuple(AdaptiveAxis(labels[i], size[i], outputs[i]) for i in range(dims))
     return AdaptiveGeometry(pool_kind, parse_channels(channels), axes, global_pool)
-
-
-def reject_with_adaptive(*, global_pool: bool, adaptive: object, **given: object) -> None:
-    """Adaptive and global pooling choose their own windows: refuse window options."""
-    if global_pool and adaptive is not None:
-        raise InvalidParameter("adaptive", adaptive, "either --adaptive or --global", "drop one of them")
-    name = "global" if global_pool else "adaptive"
-    for option, value in given.items():
-        if value not in (None, False):
-            flag = option.replace("_", "-")
-            raise InvalidParameter(
-                option,
-                value if value is not True else "on",
-                f"no --{flag} with --{name}: adaptive pooling picks its own windows",
-                f"drop --{flag}",
-            )

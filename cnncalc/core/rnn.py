@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from math import prod
 from typing import Literal
 
-from ..errors import InvalidParameter
+from ..errors import InvalidParameter, Name, Setting, either
 from .values import Given, IntLike, at_most, parse_int
 
 CellKind = Literal["lstm", "gru", "rnn"]
@@ -162,21 +162,24 @@ def make_rnn_spec(
             "proj",
             proj_size,
             "no projection for a GRU or RNN (torch: proj_size argument is only supported for LSTM)",
-            "drop --proj, or use --cell lstm",
+            either(("drop ", Name("proj")), ("use ", Setting("cell", "lstm"))),
         )
     if proj_size >= hidden_size:
         raise InvalidParameter(
             "proj",
             proj_size,
-            f"less than --hidden {hidden_size} (torch: proj_size has to be smaller than hidden_size)",
-            at_most("--proj", hidden_size - 1),
+            ("less than ", Setting("hidden", hidden_size), " (torch: proj_size has to be smaller than hidden_size)"),
+            at_most("proj", hidden_size - 1),
         )
     nl = nonlinearity.strip().lower() if isinstance(nonlinearity, str) else None
     if nl not in ("tanh", "relu"):
         raise InvalidParameter("nonlinearity", nonlinearity, "tanh or relu")
     if nl == "relu" and kind != "rnn":
         raise InvalidParameter(
-            "nonlinearity", nl, "tanh for an LSTM or GRU (only a plain RNN takes relu)", "use --cell rnn"
+            "nonlinearity",
+            nl,
+            "tanh for an LSTM or GRU (only a plain RNN takes relu)",
+            ("use ", Setting("cell", "rnn")),
         )
     return RnnSpec(
         cell=kind,

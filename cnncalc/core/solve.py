@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import InvalidParameter
+from ..errors import InvalidParameter, Name
 from .values import IntLike, parse_int
 from .window import AXIS_LABELS, slide
 
@@ -191,6 +191,6 @@ def solve(
             empty.target,
             f"a size reachable from {empty.size} on axis {empty.label} with F ≤ {bounds.max_f}, S ≤ {bounds.max_s}, "
             f"P ≤ {bounds.max_p}, d ≤ {bounds.max_dilation}",
-            "raise --max-f, --max-s, --max-p or --max-dilation",
+            ("raise ", Name("max_f"), ", ", Name("max_s"), ", ", Name("max_p"), " or ", Name("max_dilation")),
         )
     return SolveResult(kind, channels, out_channels, tuple(axes), bounds)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from ..errors import ExpectationNotMet, InvalidParameter
+from ..errors import ExpectationNotMet, InvalidParameter, Message, Name, Setting, Words
 
 _SEPARATOR = re.compile(r"\s*[x×X,]\s*")
 # Sizes past 10^100 are no network's; refusing them keeps every later step
@@ -24,7 +24,7 @@ IntLike = Given  # one whole number
 PerDim = Given  # one whole number for every axis, or one per axis
 
 
-def parse_int(value: IntLike, param: str, minimum: int = 0, what: str = "") -> int:
+def parse_int(value: IntLike, param: str, minimum: int = 0, what: Message = "") -> int:
     """Read a whole number of at least ``minimum``; ``1e12`` and ``1_000`` are fine.
 
     >>> parse_int("1e3", "w", minimum=1)
@@ -32,7 +32,7 @@ def parse_int(value: IntLike, param: str, minimum: int = 0, what: str = "") -> i
     """
     if type(value) is int and minimum <= value < _LIMIT:  # the common case, kept fast for batch mode
         return value
-    expected = what or f"a whole number of at least {minimum}"
+    expected: Message = what or f"a whole number of at least {minimum}"
     if isinstance(value, bool):
         raise InvalidParameter(param, value, expected)
     if isinstance(value, int):
@@ -42,7 +42,7 @@ def parse_int(value: IntLike, param: str, minimum: int = 0, what: str = "") -> i
         if not text:
             raise InvalidParameter(param, "nothing", expected)
         if len(text) > MAX_DIGITS + 8:
-            raise InvalidParameter(param, f"{text[:12]}…", f"{expected}, below 10^{MAX_DIGITS}")
+            raise InvalidParameter(param, f"{text[:12]}…", (expected, f", below 10^{MAX_DIGITS}"))
         try:
             number = int(text)
         except ValueError:
@@ -51,12 +51,12 @@ def parse_int(value: IntLike, param: str, minimum: int = 0, what: str = "") -> i
         raise InvalidParameter(param, value, expected)
     if number >= _LIMIT:
         raise InvalidParameter(
-            param, f"{str(number)[:12]}… ({len(str(number))} digits)", f"{expected}, below 10^{MAX_DIGITS}"
+            param, f"{str(number)[:12]}… ({len(str(number))} digits)", (expected, f", below 10^{MAX_DIGITS}")
         )
     return number
 
 
-def _parse_integral_decimal(text: str, param: str, expected: str) -> int:
+def _parse_integral_decimal(text: str, param: str, expected: Message) -> int:
     # Decimal keeps 1e12 exact, where float would round past 2**53. Imported
     # here: most values are plain integers and start-up time matters.
     from decimal import Decimal, InvalidOperation
@@ -70,7 +70,7 @@ def _parse_integral_decimal(text: str, param: str, expected: str) -> int:
     if not number.is_finite() or number != number.to_integral_value():
         raise InvalidParameter(param, text, expected)
     if number.adjusted() >= MAX_DIGITS:  # before int(): 1e10000000 would take minutes to expand
-        raise InvalidParameter(param, text, f"{expected}, below 10^{MAX_DIGITS}")
+        raise InvalidParameter(param, text, (expected, f", below 10^{MAX_DIGITS}"))
     return int(number)
 
 
@@ -88,7 +88,7 @@ def parse_per_dim(
     param: str,
     dims: int,
     minimum: int = 0,
-    what: str = "",
+    what: Message = "",
 ) -> tuple[int, ...]:
     """Read one value for every dimension, or exactly ``dims`` values.
 
@@ -140,9 +140,9 @@ def parse_shape(value: Given, param: str = "input", any_rank: bool = False) -> t
     return tuple(parse_int(part, param, 1, expected) for part in parts)
 
 
-def at_most(flag: str, limit: int) -> str:
+def at_most(param: str, limit: int) -> Words:
     """The fix for a value over ``limit``: ``use --p 2 or less``, or ``drop --p`` at 0."""
-    return f"use {flag} {limit} or less" if limit > 0 else f"drop {flag}"
+    return ("use ", Setting(param, limit), " or less") if limit > 0 else ("drop ", Name(param))
 
 
 def format_shape(shape: tuple[int, ...] | list[int]) -> str:

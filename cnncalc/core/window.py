@@ -128,7 +128,7 @@ def tf_same(size: int, kernel: int, stride: int = 1, dilation: int = 1) -> SameP
     (112, 2, 3)
     """
     if kernel < 1 or stride < 1 or dilation < 1 or size < 1:
-        raise InvalidParameter("p", "same-tf", "a kernel, stride, dilation and size of at least 1")
+        raise InvalidParameter("padding", "same-tf", "a kernel, stride, dilation and size of at least 1")
     output = -(-size // stride)
     total = max(0, (output - 1) * stride + dilation * (kernel - 1) + 1 - size)
     return SamePadding(size, kernel, stride, dilation, output, total // 2, total - total // 2)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..core.values import bracketed
-from ..errors import InvalidParameter, LayerMismatch
+from ..errors import DoesNotFit, InvalidParameter, LayerMismatch, Spelling
 
 INFER = "_"  # the placeholder for a size cnncalc infers
 REQUIRED = object()
@@ -77,6 +77,15 @@ class Layer:
                 raise InvalidParameter("model", self.written(), f"{key} given once", "")
             bound[key] = value
         for arg in signature:
+            if bound.get(arg.name) is INFER_TOKEN and not arg.infer:
+                inferable = [a.name for a in signature if a.infer]
+                stands_for = f"; on {self.kind} it stands for {' or '.join(inferable)}" if inferable else ""
+                raise InvalidParameter(
+                    "model",
+                    self.written(),
+                    f"a value for {arg.name}: _ stands for a size read from the input{stands_for}",
+                    f"give {arg.name} a value",
+                )
             if arg.name not in bound:
                 if arg.default is REQUIRED:
                     fix = f"add {arg.name} (or _ to infer it)"
@@ -202,36 +211,50 @@ def apply(layer: Layer, shape: tuple[int, ...], context: Context = Context()) ->
     except LayerMismatch:
         raise
     except InvalidParameter as error:
-        if error.param in bound:  # an argument torch would refuse whatever the input
-            raise InvalidParameter(
-                "model", layer.written(), f"{error.param} {error.expected}", _torch_words(error.fix)
+        if error.param == "model":  # already said of the layer as written
+            raise
+        # The core names its parameters; a layer is written with torch's arguments.
+        words = TorchArguments(layer.kind)
+        if isinstance(error, DoesNotFit):  # fine in itself, wrong for what reaches the layer
+            raise LayerMismatch(
+                layer.label, words.words(error.expected), bracketed(shape), words.words(error.fix)
             ) from None
-        raise LayerMismatch(
-            layer.label,
-            _torch_words(error.expected),
-            f"{bracketed(shape)}",
-            _torch_words(error.fix),
+        raise InvalidParameter(
+            "model",
+            layer.written(),
+            f"{words.subject(error.param)} {words.words(error.expected)}",
+            words.words(error.fix),
         ) from None
 
 
-_OPTION_NAMES = {
-    "--p": "padding",
-    "--f": "kernel_size",
-    "--s": "stride",
-    "--dilation": "dilation",
-    "--groups": "groups",
-    "--output-padding": "output_padding",
-    "--k": "out_channels",
-    "--d": "in_channels",
-    "--proj": "proj_size",
-    "--hidden": "hidden_size",
-}
+# The core's parameters by the names torch's layers take (None: a layer has no such argument).
+TORCH_NAMES: dict[str, str | None] = {
+    "kernel": "kernel_size", "norm": "norm_type", "hidden": "hidden_size", "input": "input_size",
+    "proj": "proj_size", "layers": "num_layers", "output": "output_size", "size": None, "channels": None,
+    "kind": None, "cell": None, "transposed": None, "batch": None, "seq": None, "global_pool": None,
+}  # fmt: skip
+_POOL_CLASSES = {"max": "MaxPool", "avg": "AvgPool", "lp": "LPPool"}
 
 
-def _torch_words(text: str) -> str:
-    """The core's advice names CLI options; a traced layer takes torch arguments."""
-    text = re.sub(r"(--[a-z-]+) (\d+)", lambda m: f"{_OPTION_NAMES.get(m[1], m[1])}={m[2]}", text)
-    return re.sub(r"--[a-z-]+", lambda m: _OPTION_NAMES.get(m[0], m[0]), text)
+class TorchArguments(Spelling):
+    """A chain layer's words: ``padding=1``; a choice the core makes by option, torch makes by class."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(TORCH_NAMES)
+        self.kind = kind
+
+    def setting(self, param: str, value: object) -> str | None:
+        suffix = f"{dims_of(self.kind)}d" if dims_of(self.kind) else ""
+        choices = value if isinstance(value, tuple) else (value,)
+        if param == "kind":
+            return " or ".join(_POOL_CLASSES[str(v)] + suffix for v in choices)
+        if param == "cell":
+            return " or ".join(str(v).upper() for v in choices)
+        if param == "transposed" and value is True and self.kind.startswith("Conv"):
+            return f"ConvTranspose{suffix}"
+        if param == "padding" and value == "same-tf":  # TensorFlow's rule: no torch value says it
+            return None
+        return super().setting(param, value)
 
 
 # --- what formulas share --------------------------------------------------------------------------------------------
@@ -263,6 +286,13 @@ def expected_size(
     if wanted is INFER_TOKEN:
         inferred[name] = got
         return got
+    if not isinstance(wanted, int) or isinstance(wanted, bool):
+        raise InvalidParameter(
+            "model",
+            layer.written(),
+            f"{name} as an int, like {layer.kind}({got}, …)",
+            f"use {layer.written(**{name: got})}",
+        )
     if wanted != got:
         raise LayerMismatch(layer.label, f"{name}={wanted}", f"{got} {noun}", f"use {layer.written(**{name: got})}")
     return int(wanted)

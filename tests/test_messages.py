@@ -1,0 +1,167 @@
+"""Errors in the words of whoever reads them: the command line's --p, a chain's padding=, Python's padding.
+
+The core names a parameter once, by its API name, and writes its fixes as data; each interface spells them.
+These are the messages issue 12 found wrong, and their kin. All run without torch (--no-verify).
+"""
+
+import json
+
+import pytest
+from conftest import Run
+
+from cnncalc import conv_output_size, make_conv_spec
+from cnncalc.batch import answer_line
+from cnncalc.commands.base import BATCH, CLI
+from cnncalc.core.pool import make_pool_spec
+from cnncalc.errors import PYTHON, InvalidParameter, Name, Setting, Value, either, one_of
+from cnncalc.network.layer import TorchArguments
+
+
+def trace_error(cnncalc: Run, shape: str, chain: str) -> str:
+    code, out, err = cnncalc("trace", "--input", shape, "--no-verify", chain)
+    assert (code, out) == (2, ""), out
+    assert err.startswith("cnncalc: error: ") and err.count("\n") == 1, err
+    return err.removeprefix("cnncalc: error: ").strip()
+
+
+def test_strided_same_padding_in_a_chain_advises_only_what_torch_takes(cnncalc: Run) -> None:
+    assert trace_error(cnncalc, "3x32x32", "Conv2d(3, 8, 3, stride=2, padding='same')") == (
+        "model got Conv2d(3, 8, 3, stride=2, padding='same'), expected padding stride 1 "
+        "(torch: padding='same' is not supported for strided convolutions): "
+        "use stride=1, or give the padding as a number"
+    )
+
+
+def test_a_bad_pool_argument_is_the_argument_s_fault_not_the_input_s(cnncalc: Run) -> None:
+    message = trace_error(cnncalc, "3x8x8", "MaxPool2d(2, padding=2)")
+    assert message == (
+        "model got MaxPool2d(2, padding=2), expected padding at most half the kernel on axis H, 2//2 = 1 "
+        "(torch: pad should be at most half of kernel size): use padding=1 or less, or a kernel of at least 4"
+    )
+    assert "receives" not in message
+
+
+def test_a_kernel_larger_than_what_arrives_is_still_the_input_s_mismatch(cnncalc: Run) -> None:
+    assert trace_error(cnncalc, "3x8x8", "Conv2d(3, 8, 9)") == (
+        "Conv2d #1 expects a kernel no larger than the padded input on axis H, 8 + 0 = 8 "
+        "(torch: kernel size can't be greater than actual input size) but receives [1, 3, 8, 8]: "
+        "use padding=1 or more, or a kernel of at most 8"
+    )
+
+
+def test_python_callers_read_their_own_keywords() -> None:
+    with pytest.raises(InvalidParameter) as caught:
+        make_conv_spec(size=(8,), stride=2, padding="same")
+    assert str(caught.value) == (
+        "padding got same, expected stride 1 (torch: padding='same' is not supported for strided convolutions): "
+        "use stride=1, or padding='same-tf' for TensorFlow's rule, or give the padding as a number"
+    )
+    # the one-line formulas take w, f, s, p: their errors say so
+    with pytest.raises(InvalidParameter) as caught:
+        conv_output_size(7, 9)
+    assert str(caught.value).startswith("f got 9, expected a kernel no larger")
+    assert str(caught.value).endswith(": use p=1 or more, or a kernel of at most 7")
+    assert "--" not in str(caught.value)
+
+
+def test_the_command_line_and_batch_keep_their_option_names(cnncalc: Run) -> None:
+    code, _, err = cnncalc("conv", "--w", "8", "--f", "3", "--s", "2", "--p", "same", "--no-verify")
+    fix = "use --s 1, or --p same-tf for TensorFlow's rule, or give the padding as a number"
+    assert code == 2
+    expected = "stride 1 (torch: padding='same' is not supported for strided convolutions)"
+    assert err == f"cnncalc: error: --p got same, expected {expected}: {fix}\n"
+    answer, code = answer_line(1, json.dumps({"cmd": "conv", "w": 8, "f": 3, "s": 2, "p": "same"}), verify=False)
+    assert code == 2
+    assert answer["param"] == "p"
+    assert answer["error"] == err.removeprefix("cnncalc: error: --").strip()
+
+
+@pytest.mark.parametrize(
+    ("chain", "shape", "message"),
+    [
+        (
+            "Conv2d(3, 8, 3, padding='circular')",
+            "3x8x8",
+            "model got Conv2d(3, 8, 3, padding='circular'), "
+            "expected padding a padding of at least 0, 'same' or 'valid'",
+        ),
+        (
+            "LPPool2d(0, 3)",
+            "3x8x8",
+            "model got LPPool2d(0, 3), expected norm_type a positive, finite p (torch divides by p: p = 0 fails): "
+            "use norm_type=2 for an L2 pool",
+        ),
+        (
+            "GRU(32, 8, proj_size=2)",
+            "5x32",
+            "model got GRU(32, 8, proj_size=2), expected proj_size no projection for a GRU or RNN "
+            "(torch: proj_size argument is only supported for LSTM): drop proj_size, or use LSTM",
+        ),
+        (
+            "Conv2d(3, _, 3)",
+            "3x8x8",
+            "model got Conv2d(3, _, 3), expected a value for out_channels: _ stands for a size read from the input; "
+            "on Conv2d it stands for in_channels: give out_channels a value",
+        ),
+        (
+            "Conv2d('3', 8, 3)",
+            "3x8x8",
+            "model got Conv2d('3', 8, 3), expected in_channels as an int, like Conv2d(3, …): use Conv2d(3, 8, 3)",
+        ),
+        (
+            "AvgPool2d(2, padding=1, count_include_pad=False) -> MaxPool2d(2, dilation=2, padding=2)",
+            "3x8x8",
+            "model got MaxPool2d(2, dilation=2, padding=2), expected padding at most half the kernel on axis H, "
+            "2//2 = 1 (torch: pad should be at most half of kernel size): "
+            "use padding=1 or less, or a kernel of at least 4",
+        ),
+    ],
+)
+def test_chain_errors_speak_torch(cnncalc: Run, chain: str, shape: str, message: str) -> None:
+    said = trace_error(cnncalc, shape, chain)
+    assert said == message
+    assert "--" not in said and "same-tf" not in said
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "cli", "python", "torch"),
+    [
+        (
+            {"kind": "avg", "kernel": 2, "dilation": 2},
+            "drop --dilation, or use --type max",
+            "drop dilation, or use kind='max'",
+            "drop dilation, or use MaxPool2d",
+        ),
+        (
+            {"kind": "lp", "kernel": 2, "padding": 1},
+            "drop --p, or use --type max or avg",
+            "drop padding, or use kind='max' or 'avg'",
+            "drop padding, or use MaxPool2d or AvgPool2d",
+        ),
+        (
+            {"kind": "max", "kernel": 2, "count_include_pad": False},
+            "drop --no-count-pad, or use --type avg",
+            "drop count_include_pad, or use kind='avg'",
+            "drop count_include_pad, or use AvgPool2d",
+        ),
+    ],
+)
+def test_one_fix_three_spellings(kwargs: dict[str, object], cli: str, python: str, torch: str) -> None:
+    with pytest.raises(InvalidParameter) as caught:
+        make_pool_spec(size=(5, 5), **kwargs)  # type: ignore[arg-type]
+    fix = caught.value.fix
+    assert (CLI.words(fix), PYTHON.words(fix), TorchArguments("LPPool2d").words(fix)) == (cli, python, torch)
+
+
+def test_unspeakable_choices_are_left_out_and_the_rest_still_read() -> None:
+    fix = either(("use ", Setting("stride", 1)), (Setting("padding", "same-tf"), " for TF"), "pad by hand")
+    assert CLI.words(fix) == "use --s 1, or --p same-tf for TF, or pad by hand"
+    assert TorchArguments("Conv2d").words(fix) == "use stride=1, or pad by hand"
+    values = one_of("0", "'same'", (Value("padding", "same-tf"),))
+    assert CLI.words(values) == "0, 'same' or 'same-tf'"
+    assert TorchArguments("Conv1d").words(values) == "0 or 'same'"
+    # batch names its keys without dashes, and keeps the options' words in advice
+    error = InvalidParameter("count_include_pad", "given", "average pooling", ("drop ", Name("count_include_pad")))
+    assert error.describe(BATCH) == "no_count_pad got given, expected average pooling: drop --no-count-pad"
+    assert BATCH.key("count_include_pad") == "no_count_pad"
+    assert error.describe(CLI).startswith("--no-count-pad got given")
