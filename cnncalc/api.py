@@ -13,7 +13,7 @@ import operator
 from typing import Any
 
 from .core.dtypes import check_dtype
-from .errors import InvalidParameter
+from .errors import InvalidParameter, Spelling, spoken_as
 from .network.trace import InputSpec, Trace, parse_input
 
 # One input without batch: (3, 224, 224), 4, "3x224x224", "35:int64", or a shape with its dtype: ((35,), "int64"),
@@ -38,6 +38,29 @@ def trace(
     ``.with_depth(n)`` shows another), ``to_json()`` the JSON of ``cnncalc trace --json``. ``device`` is
     "auto", "meta", "cpu" or a torch.device of those.
     """
+    with spoken_as(ARGUMENTS):
+        return _trace(model, inputs, batch, dtype, device, depth, named_inputs)
+
+
+class _Arguments(Spelling):
+    """``trace``'s own words: an input is an argument (``'35:int64'``), not ``--input``."""
+
+    def setting(self, param: str, value: object) -> str | None:
+        return f"{value!r} as the input" if param == "input" else super().setting(param, value)
+
+
+ARGUMENTS = _Arguments()
+
+
+def _trace(
+    model: Any,
+    inputs: tuple[InputLike, ...],
+    batch: Any,
+    dtype: str,
+    device: Any,
+    depth: Any,
+    named_inputs: dict[str, InputLike],
+) -> Trace:
     from .tracing.python import trace_module
 
     batch = _integer(batch, "batch", 1, "a batch of at least 1")

@@ -260,12 +260,13 @@ class LayerMismatch(CnnCalcError):
 
     ``layer`` names it as the trace does ("Linear #6"); ``expected`` and ``got``
     are what it was built for and what reached it; ``fix`` is the change that
-    makes it fit, in torch's words (the chain is written in them).
+    makes it fit: in torch's words where it changes the layer, in the interface's where it changes an option
+    (``--dtype int64``).
     """
 
     exit_code = 2
 
-    def __init__(self, layer: str, expected: str, got: str, fix: str = "") -> None:
+    def __init__(self, layer: str, expected: Message, got: str, fix: Message = "") -> None:
         self.layer = layer
         self.expected = expected
         self.got = got
@@ -274,5 +275,6 @@ class LayerMismatch(CnnCalcError):
         super().__init__(layer, expected, got, fix)
 
     def describe(self, spelling: Spelling = PYTHON) -> str:
-        line = f"{self.layer} expects {self.expected} but receives {self.got}"
-        return f"{line}: {self.fix}" if self.fix else line
+        line = f"{self.layer} expects {spelling.words(self.expected)} but receives {self.got}"
+        fix = spelling.words(self.fix)
+        return f"{line}: {fix}" if fix else line

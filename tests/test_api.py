@@ -14,7 +14,7 @@ from conftest import Run
 
 from cnncalc import Trace, trace
 from cnncalc.confirm.runtime import import_torch
-from cnncalc.errors import InvalidParameter
+from cnncalc.errors import InvalidParameter, LayerMismatch
 
 pytestmark = pytest.mark.torch
 
@@ -133,6 +133,13 @@ def test_bad_calls_raise_cnncalc_errors(args: tuple[Any, ...], line: str) -> Non
     with pytest.raises(InvalidParameter) as caught:
         trace(*args)
     assert str(caught.value) == line
+
+
+def test_advice_names_the_call_s_arguments_not_the_command_line_s_options() -> None:
+    with pytest.raises(LayerMismatch) as caught:
+        trace(nn.Sequential(nn.Embedding(10, 4)), (35,))
+    assert str(caught.value).endswith(": give the model integer indices, like '35:int64' as the input")
+    assert "--" not in str(caught.value)
 
 
 def test_importing_cnncalc_imports_no_torch() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from math import prod
 from typing import Any
 
-from ...errors import LayerMismatch
+from ...errors import LayerMismatch, Setting, Words
 from ..layer import INFER_TOKEN, Arg, Context, Layer, Outcome, layer_kind, positive
 
 
@@ -38,12 +38,13 @@ EMBEDDING = (
 @layer_kind("Embedding", signature=EMBEDDING)
 def embedding(layer: Layer, bound: dict[str, Any], shape: tuple[int, ...], context: Context) -> Outcome:
     if not context.integer_input:
+        fix: Words
         if context.python_model:
-            fix = "give the model integer indices, like --input 35:int64"
+            fix = ("give the model integer indices, like ", Setting("input", "35:int64"))
         elif context.first:
-            fix = "give it integer indices: --dtype int64"
+            fix = ("give it integer indices: ", Setting("dtype", "int64"))
         else:
-            fix = "put Embedding first, with --dtype int64"
+            fix = ("put Embedding first, with ", Setting("dtype", "int64"))
         raise LayerMismatch(
             layer.label,
             "integer indices (torch: Expected tensor for argument #1 'indices' to have scalar type Long)",
