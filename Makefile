@@ -9,7 +9,7 @@ TV_VENV := .venv-torchvision
 TV_STAMP := $(TV_VENV)/.installed
 TV_CONSTRAINTS := constraints-torchvision-$(shell uname -m).txt
 
-.PHONY: install test lint bench demo clean check-torchvision
+.PHONY: install test test-fast lint bench demo clean check-torchvision
 
 install: $(STAMP)
 
@@ -18,8 +18,13 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt --config-settings editable_mode=compat -e '.[dev]'
 	touch $(STAMP)
 
-test: $(STAMP)
-	$(BIN)/python -m pytest -q
+# The pure tests first, in a process that never imports torch (a test that does without its marker fails),
+# then the ones that compare with torch.
+test: test-fast
+	$(BIN)/python -m pytest -q -m "torch and not torchvision"
+
+test-fast: $(STAMP)
+	CNNCALC_TESTS_WITHOUT_TORCH=1 $(BIN)/python -m pytest -q -m "not torch and not torchvision"
 
 lint: $(STAMP)
 	$(BIN)/ruff check cnncalc tests bench

@@ -1,11 +1,21 @@
 """Shared test settings and helpers: hypothesis runs derandomized, so a CI
-failure replays; CLI runs use a fixed width and no colour."""
+failure replays; CLI runs use a fixed width and no colour.
 
+``make test-fast`` runs the pure tests alone, in a process that never imports torch
+(``CNNCALC_TESTS_WITHOUT_TORCH=1 pytest -m "not torch"``); ``make test`` runs them so, then the torch ones.
+A test that reaches torch must say so with ``@pytest.mark.torch``: the guard below fails it otherwise.
+``pytest --update-golden`` rewrites the golden files from what the tests now print (review the diff).
+"""
+
+import importlib.abc
 import importlib.util
+import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from hypothesis import settings
@@ -34,9 +44,80 @@ def cnncalc() -> Run:
     return run
 
 
+WITHOUT_TORCH = os.environ.get("CNNCALC_TESTS_WITHOUT_TORCH") == "1"
+# A test module that imports torch, or cnncalc's modules that do, at its top: it needs torch to be collected.
+_NEEDS_TORCH = re.compile(r"^(import torch|from torch|torch = |from cnncalc\.(tracing|confirm)\b)", re.MULTILINE)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden", action="store_true", help="rewrite tests/golden from the current output (review the diff)"
+    )
+
+
+# cnncalc's own modules that import torch at their top: their doctests are torch tests.
+_TORCH_PACKAGES = tuple(str(Path(__file__).parent.parent / "cnncalc" / name) for name in ("tracing", "confirm"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if WITHOUT_TORCH:  # (a conftest's own hooks see only the paths below it: cnncalc/ is told by --ignore)
+        config.option.ignore = [*(config.option.ignore or []), *_TORCH_PACKAGES]
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    if WITHOUT_TORCH and collection_path.suffix == ".py" and collection_path.name.startswith("test_"):
+        return bool(_NEEDS_TORCH.search(collection_path.read_text()))
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if str(item.path).startswith(_TORCH_PACKAGES):
+            item.add_marker(pytest.mark.torch)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if _NoTorch.tried:
+        raise pytest.UsageError(f"collecting the pure tests imports {_NoTorch.tried[0]}: a test module needs torch")
+
+
+class _NoTorch(importlib.abc.MetaPathFinder):
+    """Under make test-fast, torch cannot be imported: every test that tries is named, not just the first."""
+
+    tried: ClassVar[list[str]] = []
+
+    def find_spec(self, name: str, path: object, target: object = None) -> None:
+        if name.partition(".")[0] == "torch":
+            self.tried.append(name)
+            raise ImportError(f"{name} is kept out of the pure tests (make test-fast)")
+
+
+if WITHOUT_TORCH:
+    sys.meta_path.insert(0, _NoTorch())
+
+
+@pytest.fixture(autouse=True)
+def torch_marker_is_honest(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Torch tests run on one thread; under make test-fast, a test that reaches for torch fails."""
+    if request.node.get_closest_marker("torch") is not None:
+        request.getfixturevalue("one_torch_thread")
+    _NoTorch.tried.clear()
+    yield
+    if _NoTorch.tried:
+        pytest.fail(f"{request.node.nodeid} imports {_NoTorch.tried[0]}: mark it @pytest.mark.torch", pytrace=False)
+
+
 @pytest.fixture
-def golden() -> Callable[[str], str]:
-    return lambda name: (GOLDEN / name).read_text()
+def golden(request: pytest.FixtureRequest) -> Callable[..., str]:
+    """``golden(name)`` reads a golden file; ``golden(name, now)`` also rewrites it under --update-golden."""
+
+    def read(name: str, now: str | None = None) -> str:
+        path = GOLDEN / name
+        if now is not None and request.config.getoption("--update-golden"):
+            path.write_text(now)
+        return path.read_text()
+
+    return read
 
 
 def run_in_subprocess(*args: str, code: str = "") -> subprocess.CompletedProcess[str]:

@@ -84,6 +84,7 @@ def test_expectation_is_reported_on_the_line() -> None:
     }
 
 
+@pytest.mark.torch
 def test_lines_are_confirmed_unless_told_not_to() -> None:
     _, results = answers(['{"cmd": "conv", "w": 7, "f": 3}', '{"cmd": "conv", "w": 7, "f": 3, "verify": false}'])
     assert [r["verified"] for r in results] == [True, None]

@@ -14,18 +14,21 @@ from conftest import Run, run_in_subprocess
 MODELS = Path(__file__).parent / "models"
 
 
+@pytest.mark.torch
 def test_seed_example_golden_table(cnncalc: Run, golden: Callable[[str], str]) -> None:
     code, out, err = cnncalc("conv", "--w", "7", "--f", "3", "--s", "2")
     assert (code, err) == (0, "")
-    assert out == golden("conv_seed.txt")
+    assert out == golden("conv_seed.txt", out)
 
 
+@pytest.mark.torch
 def test_inexact_division_golden_table(cnncalc: Run, golden: Callable[[str], str]) -> None:
     code, out, err = cnncalc("conv", "--input", "3x8x7", "--k", "16", "--f", "3", "--s", "2", "--explain")
     assert (code, err) == (0, "")
-    assert out == golden("conv_inexact_explain.txt")
+    assert out == golden("conv_inexact_explain.txt", out)
 
 
+@pytest.mark.torch
 def test_json_fields(cnncalc: Run) -> None:
     code, out, _ = cnncalc("conv", "--w", "7", "--d", "3", "--k", "16", "--f", "3", "--s", "2", "--json")
     assert code == 0
@@ -44,6 +47,7 @@ def test_json_without_verification(cnncalc: Run) -> None:
     assert (code, data["verified"], data["skipped"], data["output_shape"]) == (0, None, "--no-verify", [1, 8])
 
 
+@pytest.mark.torch
 def test_confirmation_line(cnncalc: Run) -> None:
     code, out, _ = cnncalc("conv", "--w", "7", "--d", "3", "--k", "16", "--f", "3", "--s", "2")
     assert code == 0
@@ -125,6 +129,7 @@ def test_huge_input_is_exact_and_skips_torch_with_a_reason(cnncalc: Run) -> None
     assert "int64" in data["skipped"]
 
 
+@pytest.mark.torch
 def test_huge_1d_input_is_still_confirmed(cnncalc: Run) -> None:
     code, out, _ = cnncalc("conv", "--w", "1e12", "--dims", "1", "--f", "3", "--json")
     assert code == 0

@@ -21,14 +21,16 @@ GRU_STACKED = ("--hidden", "20", "--input", "10", "--cell", "gru", "--layers", "
         ),
     ],
 )
+@pytest.mark.torch
 def test_golden_tables(cnncalc: Run, golden: Callable[[str], str], args: tuple[str, ...], name: str) -> None:
     code, out, err = cnncalc("lstm", *args, env=WIDE)
     assert (code, err) == (0, "")
     # The numeric check's last bits may differ between CPUs; its format is fixed-width.
-    assert re.sub(r"\d\.\d\de-\d\d", "X.XXe-XX", out) == re.sub(r"\d\.\d\de-\d\d", "X.XXe-XX", golden(name))
+    assert re.sub(r"\d\.\d\de-\d\d", "X.XXe-XX", out) == re.sub(r"\d\.\d\de-\d\d", "X.XXe-XX", golden(name, out))
     assert re.search(r"\d\.\d\de-\d\d ≤ 1e-05 ✓", out)
 
 
+@pytest.mark.torch
 def test_json_fields(cnncalc: Run) -> None:
     code, out, err = cnncalc("lstm", "--hidden", "64", "--input", "32", "--json")
     assert (code, err) == (0, "")
@@ -69,6 +71,7 @@ def test_json_without_verification(cnncalc: Run) -> None:
     )
 
 
+@pytest.mark.torch
 def test_projection_adds_weight_hr(cnncalc: Run) -> None:
     code, out, err = cnncalc("lstm", "--hidden", "20", "--input", "10", "--proj", "5", "--batch-first", "--json")
     data = json.loads(out)

@@ -15,12 +15,14 @@ from conftest import Run, run_in_subprocess
         (("--w", "7", "--adaptive", "3", "--d", "8"), "pool_adaptive.txt"),
     ],
 )
+@pytest.mark.torch
 def test_golden_tables(cnncalc: Run, golden: Callable[[str], str], args: tuple[str, ...], name: str) -> None:
     code, out, err = cnncalc("pool", *args)
     assert (code, err) == (0, "")
-    assert out == golden(name)
+    assert out == golden(name, out)
 
 
+@pytest.mark.torch
 def test_json_fields(cnncalc: Run) -> None:
     code, out, _ = cnncalc("pool", "--input", "64x56x56", "--f", "2", "--json")
     data = json.loads(out)
@@ -30,6 +32,7 @@ def test_json_fields(cnncalc: Run) -> None:
     assert data["s"] == [2, 2]  # the stride defaults to the kernel
 
 
+@pytest.mark.torch
 def test_adaptive_json_lists_the_windows(cnncalc: Run) -> None:
     code, out, _ = cnncalc("pool", "--input", "2x5x6", "--adaptive", "3", "--type", "avg", "--json")
     data = json.loads(out)
@@ -40,12 +43,14 @@ def test_adaptive_json_lists_the_windows(cnncalc: Run) -> None:
     assert data["torch"]["layer"] == "torch.nn.AdaptiveAvgPool2d(3)"
 
 
+@pytest.mark.torch
 def test_global_pooling(cnncalc: Run) -> None:
     code, out, _ = cnncalc("pool", "--input", "512x7x7", "--global", "--type", "avg", "--json", "--expect", "1x1")
     assert code == 0
     assert json.loads(out)["output_shape"] == [512, 1, 1]
 
 
+@pytest.mark.torch
 def test_average_pooling_reports_the_divisor(cnncalc: Run) -> None:
     code, out, _ = cnncalc("pool", "--w", "5", "--f", "3", "--s", "2", "--p", "1", "--type", "avg", "--no-verify")
     assert code == 0
@@ -56,6 +61,7 @@ def test_average_pooling_reports_the_divisor(cnncalc: Run) -> None:
     assert "torch.nn.AvgPool2d(3, stride=2, padding=1, count_include_pad=False)" in out
 
 
+@pytest.mark.torch
 def test_lp_pooling_is_confirmed(cnncalc: Run) -> None:
     code, out, _ = cnncalc("pool", "--input", "3x9", "--type", "lp", "--norm", "3", "--f", "2", "--json")
     data = json.loads(out)

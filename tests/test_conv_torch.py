@@ -20,24 +20,18 @@ from math import gcd
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
+from oracle import Verdict, cnncalc_side, examples, torch_side
 from strategies import PerDim, axes, per_dim
 
-from cnncalc.commands.base import CLI
 from cnncalc.confirm.layers import confirm_conv
 from cnncalc.confirm.runtime import import_torch
 from cnncalc.core.conv import ConvGeometry, conv_geometry, make_conv_spec
-from cnncalc.errors import InvalidParameter
 
-pytestmark = [pytest.mark.torch, pytest.mark.usefixtures("one_torch_thread")]
+pytestmark = pytest.mark.torch
 
 torch = import_torch()
-
-
-def _settings(max_examples: int) -> settings:
-    # derandomize, database=None and deadline=None come from the "cnncalc" profile (tests/conftest.py).
-    return settings(max_examples=max_examples, suppress_health_check=[HealthCheck.too_slow])
 
 
 @dataclass(frozen=True)
@@ -78,19 +72,8 @@ class Config:
         return kwargs
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """What one side said: accepted with a result, or rejected with a reason."""
-
-    accepted: bool
-    output_shape: tuple[int, ...] = ()
-    params: int = 0
-    weight_shape: tuple[int, ...] = ()
-    error: str = ""
-
-
-def run_cnncalc(cfg: Config) -> tuple[Outcome, ConvGeometry | None]:
-    try:
+def run_cnncalc(cfg: Config) -> tuple[Verdict, ConvGeometry | None]:
+    def compute() -> ConvGeometry:
         spec = make_conv_spec(
             size=cfg.size,
             in_channels=cfg.in_channels,
@@ -104,25 +87,24 @@ def run_cnncalc(cfg: Config) -> tuple[Outcome, ConvGeometry | None]:
             transposed=cfg.transposed,
             output_padding=cfg.output_padding,
         )
-        geometry = conv_geometry(spec)
-    except InvalidParameter as error:
-        return Outcome(False, error=f"InvalidParameter(param={CLI.key(error.param)!r}): {error}"), None
-    outcome = Outcome(True, geometry.output_shape, geometry.params, geometry.weight_shape)
-    return outcome, geometry
+        return conv_geometry(spec)
+
+    geometry, refusal = cnncalc_side(compute)
+    if geometry is None:
+        return refusal or Verdict(False), None
+    return Verdict(True, geometry.output_shape, geometry.params, geometry.weight_shape), geometry
 
 
-def run_torch(cfg: Config) -> Outcome:
-    with warnings.catch_warnings():
-        # e.g. "Using padding='same' with even kernel lengths and odd dilation may require a zero-padded copy"
-        warnings.simplefilter("ignore")
-        try:
-            layer = getattr(torch.nn, cfg.layer_name)(cfg.in_channels, cfg.out_channels, **cfg.torch_kwargs())
-            with torch.no_grad():
-                out = layer(torch.zeros((1, cfg.in_channels, *cfg.size)))
-        except Exception as error:
-            return Outcome(False, error=f"{type(error).__name__}: {str(error).strip()[:300]}")
+def run_torch(cfg: Config) -> Verdict:
+    # e.g. "Using padding='same' with even kernel lengths and odd dilation may require a zero-padded copy"
+    layer, out = torch_side(
+        lambda: getattr(torch.nn, cfg.layer_name)(cfg.in_channels, cfg.out_channels, **cfg.torch_kwargs()),
+        (1, cfg.in_channels, *cfg.size),
+    )
+    if layer is None:
+        return out
     params = sum(p.numel() for p in layer.parameters())
-    return Outcome(True, tuple(out.shape[1:]), params, tuple(layer.weight.shape))
+    return Verdict(True, tuple(out.shape[1:]), params, tuple(layer.weight.shape))
 
 
 @contextmanager
@@ -137,7 +119,7 @@ def onednn_disabled() -> Iterator[None]:
         torch.backends.mkldnn.enabled = before
 
 
-def onednn_empty_output_quirk(cfg: Config, ours: Outcome, theirs: Outcome) -> bool:
+def onednn_empty_output_quirk(cfg: Config, ours: Verdict, theirs: Verdict) -> bool:
     """The one known disagreement, a torch CPU inconsistency (torch 2.13).
 
     A *grouped* transposed convolution whose output is exactly 0 along an axis
@@ -155,7 +137,7 @@ def onednn_empty_output_quirk(cfg: Config, ours: Outcome, theirs: Outcome) -> bo
     return not without_onednn.accepted and "Output size is too small" in without_onednn.error
 
 
-def check_agreement(cfg: Config, allow_known_quirk: bool = True) -> Outcome:
+def check_agreement(cfg: Config, allow_known_quirk: bool = True) -> Verdict:
     """Assert cnncalc and torch agree on ``cfg``; return cnncalc's outcome."""
     ours, _ = run_cnncalc(cfg)
     theirs = run_torch(cfg)
@@ -257,37 +239,37 @@ def conv_configs(
 # --- property tests against the CPU kernels -----------------------------------------------------
 
 
-@_settings(800)
+@examples(800)
 @given(conv_configs(dims=1, transposed=False))
 def test_conv1d_matches_torch(cfg: Config) -> None:
     check_agreement(cfg)
 
 
-@_settings(1500)
+@examples(1500)
 @given(conv_configs(dims=2, transposed=False))
 def test_conv2d_matches_torch(cfg: Config) -> None:
     check_agreement(cfg)
 
 
-@_settings(400)
+@examples(400)
 @given(conv_configs(dims=3, transposed=False, max_size=7, max_channels=4))
 def test_conv3d_matches_torch(cfg: Config) -> None:
     check_agreement(cfg)
 
 
-@_settings(250)
+@examples(250)
 @given(conv_configs(dims=1, transposed=True))
 def test_conv_transpose1d_matches_torch(cfg: Config) -> None:
     check_agreement(cfg)
 
 
-@_settings(350)
+@examples(350)
 @given(conv_configs(dims=2, transposed=True))
 def test_conv_transpose2d_matches_torch(cfg: Config) -> None:
     check_agreement(cfg)
 
 
-@_settings(200)
+@examples(200)
 @given(conv_configs(dims=3, transposed=True, max_size=5, max_channels=4))
 def test_conv_transpose3d_matches_torch(cfg: Config) -> None:
     check_agreement(cfg)
@@ -304,7 +286,7 @@ def valid_configs(draw: st.DrawFn) -> Config:
     return draw(conv_configs(dims, transposed, max_size=max_size, valid_groups_only=True, string_padding=False))
 
 
-@_settings(400)
+@examples(400)
 @given(valid_configs())
 def test_confirm_conv_verifies_valid_configs(cfg: Config) -> None:
     ours, geometry = run_cnncalc(cfg)
@@ -321,7 +303,7 @@ def test_confirm_conv_verifies_valid_configs(cfg: Config) -> None:
     assert (theirs.output_shape, theirs.params) == (confirmation.output_shape, confirmation.params)
 
 
-@_settings(300)
+@examples(300)
 @given(
     st.integers(1, 3).flatmap(
         lambda dims: conv_configs(dims, transposed=False, max_size=12 if dims < 3 else 6, valid_groups_only=True)

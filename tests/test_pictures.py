@@ -24,7 +24,7 @@ def test_golden_pictures(
 ) -> None:
     code, out, err = cnncalc(*args, "--no-verify", env={"COLUMNS": width})
     assert (code, err) == (0, "")
-    assert out == golden(name)
+    assert out == golden(name, out)
 
 
 def test_unread_cells_are_the_ones_no_window_reads() -> None:

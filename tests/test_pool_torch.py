@@ -24,8 +24,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
+from oracle import Verdict, cnncalc_side, examples, torch_side
 from strategies import PerDim, axes, per_dim
 
 from cnncalc.commands.base import CLI
@@ -42,16 +43,11 @@ from cnncalc.core.pool import (
 )
 from cnncalc.errors import InvalidParameter
 
-pytestmark = [pytest.mark.torch, pytest.mark.usefixtures("one_torch_thread")]
+pytestmark = pytest.mark.torch
 
 torch = import_torch()
 
 LAYER_NAMES = {"max": "MaxPool", "avg": "AvgPool", "lp": "LPPool"}
-
-
-def _settings(max_examples: int) -> settings:
-    # derandomize, database=None and deadline=None come from the "cnncalc" profile (tests/conftest.py).
-    return settings(max_examples=max_examples, suppress_health_check=[HealthCheck.too_slow])
 
 
 @dataclass(frozen=True)
@@ -98,18 +94,8 @@ class Config:
         return f"torch.nn.{self.layer_name}({args}, **{self.torch_kwargs()}) on input {(1, self.channels, *self.size)}"
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """What one side said: accepted with an output shape, or rejected with a reason."""
-
-    accepted: bool
-    output_shape: tuple[int, ...] = ()
-    error: str = ""
-    param: str = ""
-
-
-def run_cnncalc(cfg: Config) -> tuple[Outcome, PoolGeometry | None]:
-    try:
+def run_cnncalc(cfg: Config) -> tuple[Verdict, PoolGeometry | None]:
+    def compute() -> PoolGeometry:
         spec = make_pool_spec(
             size=cfg.size,
             channels=cfg.channels,
@@ -122,28 +108,25 @@ def run_cnncalc(cfg: Config) -> tuple[Outcome, PoolGeometry | None]:
             count_include_pad=cfg.count_include_pad,
             norm=cfg.norm if cfg.kind == "lp" else None,
         )
-        geometry = pool_geometry(spec)
-    except InvalidParameter as error:
-        param = CLI.key(error.param)  # the option as the command line names it
-        return Outcome(False, error=f"InvalidParameter(param={param!r}): {error}", param=param), None
-    return Outcome(True, geometry.output_shape), geometry
+        return pool_geometry(spec)
+
+    geometry, refusal = cnncalc_side(compute)
+    if geometry is None:
+        return refusal or Verdict(False), None
+    return Verdict(True, geometry.output_shape), geometry
 
 
-def _torch_error(error: Exception) -> Outcome:
-    return Outcome(False, error=f"{type(error).__name__}: {str(error).strip()[:300]}")
-
-
-def run_torch(cfg: Config, fill: float = 0.0) -> tuple[Outcome, Any]:
-    """Run the layer on a constant input; return the outcome and the output tensor (None if rejected)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            layer = getattr(torch.nn, cfg.layer_name)(*cfg.torch_args(), **cfg.torch_kwargs())
-            with torch.no_grad():
-                out = layer(torch.full((1, cfg.channels, *cfg.size), fill, dtype=torch.float64))
-        except Exception as error:
-            return _torch_error(error), None
-    return Outcome(True, tuple(out.shape[1:])), out
+def run_torch(cfg: Config, fill: float = 0.0) -> tuple[Verdict, Any]:
+    """Run the layer on a constant input; return the verdict and the output tensor (None if refused)."""
+    layer, out = torch_side(
+        lambda: getattr(torch.nn, cfg.layer_name)(*cfg.torch_args(), **cfg.torch_kwargs()),
+        (1, cfg.channels, *cfg.size),
+        fill,
+        torch.float64,
+    )
+    if layer is None:
+        return out, None
+    return Verdict(True, tuple(out.shape[1:])), out
 
 
 def input_smaller_than_3d_kernel(cfg: Config) -> bool:
@@ -154,7 +137,7 @@ def input_smaller_than_3d_kernel(cfg: Config) -> bool:
     return cfg.kind in ("avg", "lp") and cfg.dims == 3 and any(w < k for w, k in zip(cfg.size, kernel, strict=True))
 
 
-def check_agreement(cfg: Config) -> Outcome:
+def check_agreement(cfg: Config) -> Verdict:
     """Assert cnncalc and torch agree on ``cfg``; return cnncalc's outcome."""
     ours, _ = run_cnncalc(cfg)
     theirs, _ = run_torch(cfg)
@@ -225,55 +208,55 @@ def pool_configs(draw: st.DrawFn, dims: int, kind: str, max_size: int = 12, lega
 # --- property tests against the CPU kernels -----------------------------------------------------
 
 
-@_settings(300)
+@examples(300)
 @given(pool_configs(dims=1, kind="max"))
 def test_maxpool1d_matches_torch(cfg: Config) -> None:
     check_agreement(cfg)
 
 
-@_settings(600)
+@examples(600)
 @given(pool_configs(dims=2, kind="max"))
 def test_maxpool2d_matches_torch(cfg: Config) -> None:
     check_agreement(cfg)
 
 
-@_settings(400)
+@examples(400)
 @given(pool_configs(dims=3, kind="max", max_size=8))
 def test_maxpool3d_matches_torch(cfg: Config) -> None:
     check_agreement(cfg)
 
 
-@_settings(250)
+@examples(250)
 @given(pool_configs(dims=1, kind="avg"))
 def test_avgpool1d_matches_torch(cfg: Config) -> None:
     check_agreement(cfg)
 
 
-@_settings(500)
+@examples(500)
 @given(pool_configs(dims=2, kind="avg"))
 def test_avgpool2d_matches_torch(cfg: Config) -> None:
     check_agreement(cfg)
 
 
-@_settings(400)
+@examples(400)
 @given(pool_configs(dims=3, kind="avg", max_size=8))
 def test_avgpool3d_matches_torch(cfg: Config) -> None:
     check_agreement(cfg)
 
 
-@_settings(150)
+@examples(150)
 @given(pool_configs(dims=1, kind="lp"))
 def test_lppool1d_matches_torch(cfg: Config) -> None:
     check_agreement(cfg)
 
 
-@_settings(400)
+@examples(400)
 @given(pool_configs(dims=2, kind="lp"))
 def test_lppool2d_matches_torch(cfg: Config) -> None:
     check_agreement(cfg)
 
 
-@_settings(250)
+@examples(250)
 @given(pool_configs(dims=3, kind="lp", max_size=8))
 def test_lppool3d_matches_torch(cfg: Config) -> None:
     check_agreement(cfg)
@@ -322,14 +305,14 @@ def dilated_non_max(draw: st.DrawFn) -> Config:
     return Config(**{**cfg.__dict__, "dilation": dilation})
 
 
-@_settings(150)
+@examples(150)
 @given(dilated_non_max())
 def test_dilation_only_on_max_pooling(cfg: Config) -> None:
     ours, _ = run_cnncalc(cfg)
     assert not ours.accepted and ours.param == "dilation", ours
 
 
-@_settings(100)
+@examples(100)
 @given(
     st.integers(1, 3).flatmap(lambda dims: st.tuples(pool_configs(dims, "lp", max_size=8), per_dim(dims, 1, 3))),
 )
@@ -399,9 +382,9 @@ def _adaptive_name(kind: str, dims: int) -> str:
     return f"Adaptive{'Max' if kind == 'max' else 'Avg'}Pool{dims}d"
 
 
-@pytest.mark.parametrize(("dims", "examples"), [(1, 250), (2, 300), (3, 200)])
-def test_adaptive_pool_shape_matches_torch(dims: int, examples: int) -> None:
-    @_settings(examples)
+@pytest.mark.parametrize(("dims", "count"), [(1, 250), (2, 300), (3, 200)])
+def test_adaptive_pool_shape_matches_torch(dims: int, count: int) -> None:
+    @examples(count)
     @given(adaptive_configs(dims, max_size=12 if dims < 3 else 7))
     def check(cfg: tuple[str, int, tuple[int, ...], PerDim]) -> None:
         kind, channels, size, output = cfg
@@ -443,7 +426,7 @@ def torch_adaptive_windows(size: tuple[int, ...], output: tuple[int, ...]) -> li
     return windows
 
 
-@_settings(400)
+@examples(400)
 @given(st.integers(1, 300), st.integers(1, 300))
 def test_adaptive_windows_1d_match_torch(w: int, o: int) -> None:
     axis = make_adaptive(size=(w,), output=o).axes[0]
@@ -475,7 +458,7 @@ def test_adaptive_windows_every_small_pair() -> None:
     assert not mismatches, "\n".join(mismatches[:20])
 
 
-@_settings(200)
+@examples(200)
 @given(st.integers(2, 3).flatmap(lambda dims: adaptive_configs(dims, max_size=9 if dims == 2 else 6)))
 def test_adaptive_windows_nd_match_torch(cfg: tuple[str, int, tuple[int, ...], PerDim]) -> None:
     _, _, size, output = cfg
@@ -488,7 +471,7 @@ def test_adaptive_windows_nd_match_torch(cfg: tuple[str, int, tuple[int, ...], P
 # --- the average-pooling corner value -----------------------------------------------------------
 
 
-@_settings(400)
+@examples(400)
 @given(
     st.integers(1, 3).flatmap(
         lambda dims: pool_configs(dims, "avg", max_size=10 if dims < 3 else 7, legal_padding=True)
@@ -548,7 +531,7 @@ def valid_pool_geometries(draw: st.DrawFn) -> tuple[Config | None, PoolGeometry 
     return cfg, geometry
 
 
-@_settings(300)
+@examples(300)
 @given(valid_pool_geometries())
 def test_confirm_pool_verifies_valid_configs(args: tuple[Config | None, PoolGeometry | AdaptiveGeometry]) -> None:
     cfg, geometry = args

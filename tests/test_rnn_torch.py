@@ -14,7 +14,7 @@ from cnncalc.confirm.rnn import confirm_rnn
 from cnncalc.core.rnn import GateLayout, make_rnn_spec, rnn_geometry
 from cnncalc.errors import InvalidParameter, TorchDisagreement
 
-pytestmark = [pytest.mark.torch, pytest.mark.usefixtures("one_torch_thread")]
+pytestmark = pytest.mark.torch
 
 
 @st.composite

@@ -36,6 +36,7 @@ EXAMPLES = [
 
 
 @pytest.mark.parametrize(("command", "args"), EXAMPLES)
+@pytest.mark.torch
 def test_json_output_matches_its_schema(cnncalc: Run, command: str, args: tuple[str, ...]) -> None:
     code, out, err = cnncalc(command, *args, "--json")
     assert (code, err) == (0, "")
@@ -50,6 +51,7 @@ def test_the_schemas_are_valid_and_strict_enough() -> None:
         jsonschema.validate(broken, SCHEMAS["conv"])
 
 
+@pytest.mark.torch
 def test_batch_lines_match_their_schemas() -> None:
     out = io.StringIO()
     lines = [

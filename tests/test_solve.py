@@ -2,36 +2,34 @@
 
 import itertools
 import json
-import warnings
 
 import pytest
-import torch
 from conftest import Run
+from oracle import torch_side
 
 from cnncalc.core.solve import SolveBounds, solve_axis, solve_transposed_axis
 from cnncalc.core.window import tf_same
 
-pytestmark = [pytest.mark.torch, pytest.mark.usefixtures("one_torch_thread")]
 SMALL = SolveBounds(max_f=5, max_s=3, max_p=3, max_dilation=2)
 
 
 def torch_out(size: int, f: int, s: int, p: int, d: int, kind: str = "conv", op: int = 0) -> int | None:
-    x = torch.zeros(1, 1, size)
-    with torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            if kind == "conv":
-                layer = torch.nn.Conv1d(1, 1, f, s, p, d)
-            elif kind == "transposed":
-                layer = torch.nn.ConvTranspose1d(1, 1, f, s, p, op, dilation=d)
-            else:
-                layer = torch.nn.MaxPool1d(f, s, p, d)
-            return int(layer(x).shape[-1])
-        except RuntimeError:
-            return None
+    """The length torch gives a 1-D layer, or None if it refuses it."""
+    import torch
+
+    def build() -> torch.nn.Module:
+        if kind == "conv":
+            return torch.nn.Conv1d(1, 1, f, s, p, d)
+        if kind == "transposed":
+            return torch.nn.ConvTranspose1d(1, 1, f, s, p, op, dilation=d)
+        return torch.nn.MaxPool1d(f, s, p, d)
+
+    layer, out = torch_side(build, (1, 1, size))
+    return None if layer is None else int(out.shape[-1])
 
 
 @pytest.mark.parametrize(("size", "target"), [(7, 3), (8, 4), (10, 5), (5, 5), (9, 2), (6, 1)])
+@pytest.mark.torch
 def test_every_solution_is_right_and_none_is_missing(size: int, target: int) -> None:
     listed = {(x.f, x.s, x.p, x.dilation) for x in solve_axis(size, target, SMALL)}
     every = {
@@ -43,6 +41,7 @@ def test_every_solution_is_right_and_none_is_missing(size: int, target: int) -> 
 
 
 @pytest.mark.parametrize(("size", "target"), [(8, 4), (7, 3), (12, 6)])
+@pytest.mark.torch
 def test_pool_solutions_follow_the_half_kernel_rule(size: int, target: int) -> None:
     listed = {(x.f, x.s, x.p, x.dilation) for x in solve_axis(size, target, SMALL, pooling=True)}
     every = {
@@ -54,6 +53,7 @@ def test_pool_solutions_follow_the_half_kernel_rule(size: int, target: int) -> N
 
 
 @pytest.mark.parametrize(("size", "target"), [(4, 8), (3, 7), (5, 10), (2, 2)])
+@pytest.mark.torch
 def test_transposed_solutions_and_their_output_padding(size: int, target: int) -> None:
     listed = {(x.f, x.s, x.p, x.dilation, x.output_padding) for x in solve_transposed_axis(size, target, SMALL)}
     every = {
@@ -97,6 +97,7 @@ def test_tf_same_against_hand_computed_cases(
     assert (same.output, same.before, same.after) == (output, before, after)
 
 
+@pytest.mark.torch
 def test_same_tf_is_confirmed_with_zero_pad_when_uneven(cnncalc: Run) -> None:
     code, out, err = cnncalc(
         "conv", "--input", "3x224x224", "--k", "64", "--f", "7", "--s", "2", "--p", "same-tf", "--json"
@@ -110,12 +111,15 @@ def test_same_tf_is_confirmed_with_zero_pad_when_uneven(cnncalc: Run) -> None:
         == "torch.nn.ZeroPad2d((2, 3, 2, 3)) then torch.nn.Conv2d(3, 64, kernel_size=7, stride=2)"
     )
     # torch's real CPU layers agree
+    import torch
+
     x = torch.zeros(1, 3, 224, 224)
     with torch.no_grad():
         y = torch.nn.Conv2d(3, 64, 7, stride=2)(torch.nn.ZeroPad2d((2, 3, 2, 3))(x))
     assert list(y.shape[1:]) == data["output_shape"]
 
 
+@pytest.mark.torch
 def test_target_cli_json_and_confirmation(cnncalc: Run) -> None:
     code, out, err = cnncalc("conv", "--input", "3x224x224", "--k", "64", "--target", "112", "--json")
     data = json.loads(out)
@@ -133,6 +137,7 @@ def test_target_cli_json_and_confirmation(cnncalc: Run) -> None:
     assert data["torch"][1] == "torch.nn.Conv2d(3, 64, kernel_size=3, stride=2, padding=1)"
 
 
+@pytest.mark.torch
 def test_target_per_axis_when_axes_differ(cnncalc: Run) -> None:
     code, out, _ = cnncalc("pool", "--input", "8x12x9", "--target", "6x3", "--json", "--no-verify")
     data = json.loads(out)

@@ -20,6 +20,7 @@ import pytest
 from conftest import Run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from oracle import torch_side
 
 from cnncalc.commands.base import CLI
 from cnncalc.confirm.chain import confirm_chain
@@ -30,7 +31,7 @@ from cnncalc.network.models import parse_reference
 from cnncalc.network.trace import InputSpec, Trace, trace_chain
 from cnncalc.tracing.python import trace_model
 
-pytestmark = [pytest.mark.torch, pytest.mark.usefixtures("one_torch_thread")]
+pytestmark = pytest.mark.torch
 
 torch = import_torch()
 nn = torch.nn
@@ -313,13 +314,8 @@ def _torch_run(size: tuple[int, ...], layers: list[Spec]) -> tuple[list[Any], in
     results: list[Any] = []
     for i, (kind, args, kwargs) in enumerate(layers):
         actual = [(x.shape[-1] if kind == "Linear" else x.shape[1]) if a == INFER else a for a in args]
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # e.g. padding='same' with an even kernel
-                module = getattr(nn, kind)(*actual, **kwargs).eval()
-                with torch.no_grad():
-                    x = module(x)
-        except Exception:
+        module, x = torch_side(lambda: getattr(nn, kind)(*actual, **kwargs).eval(), x)  # noqa: B023  (called at once)
+        if module is None:
             return results, i
         results.append((tuple(x.shape), sum(p.numel() for p in module.parameters())))
     return results, -1

@@ -48,7 +48,7 @@ class Export:
     def save(self, title: str, lines: list[str]) -> None:
         import io
 
-        from rich.console import Console
+        from rich.console import Console  # noqa: TID251  (the one place cnncalc draws with rich)
 
         width = max((len(line) for line in lines), default=80) + 2
         console = Console(record=True, file=io.StringIO(), width=width, color_system=None)
