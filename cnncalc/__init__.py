@@ -9,6 +9,8 @@ The formulas import without torch:
 and ``cnncalc.trace(model, (3, 224, 224))`` traces a model object (importing torch then).
 """
 
+from typing import TYPE_CHECKING
+
 from .core.conv import (
     ConvGeometry,
     ConvSpec,
@@ -20,6 +22,10 @@ from .core.conv import (
 )
 from .core.inputs import resolve_input
 from .errors import CnnCalcError, ExpectationNotMet, InvalidParameter, TorchDisagreement
+
+if TYPE_CHECKING:  # the type checker sees them; a run loads them on first use (below)
+    from .api import trace
+    from .network.trace import Trace
 
 __all__ = [
     "CnnCalcError",

@@ -15,14 +15,14 @@ MODELS = Path(__file__).parent / "models"
 
 
 @pytest.mark.torch
-def test_seed_example_golden_table(cnncalc: Run, golden: Callable[[str], str]) -> None:
+def test_seed_example_golden_table(cnncalc: Run, golden: Callable[..., str]) -> None:
     code, out, err = cnncalc("conv", "--w", "7", "--f", "3", "--s", "2")
     assert (code, err) == (0, "")
     assert out == golden("conv_seed.txt", out)
 
 
 @pytest.mark.torch
-def test_inexact_division_golden_table(cnncalc: Run, golden: Callable[[str], str]) -> None:
+def test_inexact_division_golden_table(cnncalc: Run, golden: Callable[..., str]) -> None:
     code, out, err = cnncalc("conv", "--input", "3x8x7", "--k", "16", "--f", "3", "--s", "2", "--explain")
     assert (code, err) == (0, "")
     assert out == golden("conv_inexact_explain.txt", out)

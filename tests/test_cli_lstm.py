@@ -22,7 +22,7 @@ GRU_STACKED = ("--hidden", "20", "--input", "10", "--cell", "gru", "--layers", "
     ],
 )
 @pytest.mark.torch
-def test_golden_tables(cnncalc: Run, golden: Callable[[str], str], args: tuple[str, ...], name: str) -> None:
+def test_golden_tables(cnncalc: Run, golden: Callable[..., str], args: tuple[str, ...], name: str) -> None:
     code, out, err = cnncalc("lstm", *args, env=WIDE)
     assert (code, err) == (0, "")
     # The numeric check's last bits may differ between CPUs; its format is fixed-width.

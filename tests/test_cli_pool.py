@@ -16,7 +16,7 @@ from conftest import Run, run_in_subprocess
     ],
 )
 @pytest.mark.torch
-def test_golden_tables(cnncalc: Run, golden: Callable[[str], str], args: tuple[str, ...], name: str) -> None:
+def test_golden_tables(cnncalc: Run, golden: Callable[..., str], args: tuple[str, ...], name: str) -> None:
     code, out, err = cnncalc("pool", *args)
     assert (code, err) == (0, "")
     assert out == golden(name, out)

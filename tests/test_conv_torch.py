@@ -102,7 +102,8 @@ def run_torch(cfg: Config) -> Verdict:
         (1, cfg.in_channels, *cfg.size),
     )
     if layer is None:
-        return out
+        verdict: Verdict = out
+        return verdict
     params = sum(p.numel() for p in layer.parameters())
     return Verdict(True, tuple(out.shape[1:]), params, tuple(layer.weight.shape))
 
@@ -202,6 +203,7 @@ def conv_configs(
     if transposed:
         # Transposed padding shrinks the output: lean to small values so most outputs stay >= 1.
         numeric_padding = st.one_of(per_dim(dims, 0, 1), numeric_padding)
+    padding: PerDim | str
     if not string_padding:
         padding = draw(numeric_padding)
     elif transposed:

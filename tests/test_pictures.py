@@ -20,7 +20,7 @@ from cnncalc.views.pictures import UNREAD, window_frames, window_picture
     ],
 )
 def test_golden_pictures(
-    cnncalc: Run, golden: Callable[[str], str], args: tuple[str, ...], name: str, width: str
+    cnncalc: Run, golden: Callable[..., str], args: tuple[str, ...], name: str, width: str
 ) -> None:
     code, out, err = cnncalc(*args, "--no-verify", env={"COLUMNS": width})
     assert (code, err) == (0, "")

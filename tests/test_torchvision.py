@@ -48,6 +48,7 @@ def input_shape(where: str, weights: Any) -> tuple[int, ...]:
     if where.endswith("segmentation"):
         return (3, 520, 520)
     if where.endswith("video"):
+        assert crop is not None, weights  # every video model's transforms name a crop
         return (3, 16, *crop)
     return (3, weights.meta["min_size"][0], weights.meta["min_size"][0]) if crop is None else (3, crop, crop)
 

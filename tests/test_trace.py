@@ -217,7 +217,7 @@ def test_mismatch_raises_layer_mismatch_with_fields() -> None:
         "32·8·8 = 2048",
         2,
     )
-    assert error.fix.startswith("use Linear(2048, 10)")
+    assert isinstance(error.fix, str) and error.fix.startswith("use Linear(2048, 10)")
 
 
 def test_linear_mismatch_without_spatial_flatten_suggests_no_pooling(cnncalc: Run) -> None:
