@@ -38,7 +38,7 @@ Input = Annotated[
     typer.Option("--input", help="Input in torch order without batch: CxL, CxHxW or CxDxHxW.", metavar="SHAPE"),
 ]
 Dims = Annotated[Text, typer.Option("--dims", help="1, 2 or 3 spatial axes with --w (default 2).", metavar="N")]
-# The window, shared by conv and pool (each command's defaults live in requests.py).
+# The window, shared by conv and pool (each command's defaults live on its Request, in cnncalc/commands).
 F = Annotated[Text, typer.Option("--f", help="Kernel size F. " + PER_DIM, metavar="INT|AxB")]
 P = Annotated[Text, typer.Option("--p", help="Padding P (default 0). " + PER_DIM, metavar="INT|AxB")]
 Dilation = Annotated[Text, typer.Option("--dilation", help="Dilation d (default 1). " + PER_DIM, metavar="INT|AxB")]

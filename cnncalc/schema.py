@@ -71,6 +71,11 @@ CONV = _object(
                 "properties": {
                     "axis": {"enum": ["W", "H", "Z"]},
                     "input": POSITIVE,
+                    "kernel": POSITIVE,
+                    "stride": POSITIVE,
+                    "padding": {"type": "array", "items": NONNEG, "minItems": 2, "maxItems": 2},
+                    "dilation": POSITIVE,
+                    "output_padding": NONNEG,
                     "output": POSITIVE,
                     "exact": BOOL,
                     "remainder": NONNEG,
@@ -94,6 +99,33 @@ POOL = _object(
         "output_shape": SHAPE,
         "params": {"const": 0},
         "output_elements": NONNEG,
+        # a sliding window: its options per axis, and each axis's fit
+        "f": SHAPE,
+        "s": SHAPE,
+        "p": SHAPE,
+        "dilation": SHAPE,
+        "ceil": BOOL,
+        "count_include_pad": {"type": ["boolean", "null"], "description": "average pooling only"},
+        "norm": {"type": ["number", "null"], "description": "LP pooling only"},
+        "corner_value_with_pad": {"type": "number", "description": "average pooling with padding: a corner's value"},
+        "axes": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "axis": {"enum": ["W", "H", "Z"]},
+                    "input": POSITIVE,
+                    "output": POSITIVE,
+                    "exact": BOOL,
+                    "uncovered_input": NONNEG,
+                    "ceil_dropped": BOOL,
+                },
+                "required": ["axis", "input", "output", "exact", "uncovered_input", "ceil_dropped"],
+            },
+        },
+        # adaptive (or global) pooling: the output asked for, and the windows torch picks
+        "adaptive": SHAPE,
+        "global": BOOL,
         "windows": {"type": "object", "additionalProperties": {"type": ["array", "null"]}},
         "window_sizes": {"type": "object", "additionalProperties": SHAPE},
         **_CONFIRMATION,
@@ -115,6 +147,7 @@ LSTM = _object(
         "batch": POSITIVE,
         "seq": POSITIVE,
         "batch_first": BOOL,
+        "nonlinearity": {"enum": ["tanh", "relu"]},
         "params": NONNEG,
         "params_one_bias": NONNEG,
         "gates": {
@@ -136,6 +169,11 @@ LSTM = _object(
         "h_n_shape": SHAPE,
         "c_n_shape": NULLABLE_SHAPE,
         "max_abs_error": {"type": ["number", "null"]},
+        "numeric_check": {
+            "type": ["object", "null"],
+            "description": "the gate equations run by hand against the torch layer: on what input, or why not",
+            "properties": {"batch": POSITIVE, "seq": POSITIVE, "skipped": {"type": ["string", "null"]}},
+        },
         **_CONFIRMATION,
     },
 )
@@ -204,6 +242,12 @@ TRACE = _object(
                     "jump": NULLABLE_SHAPE,
                     "computed": BOOL,
                     "verified": VERIFIED,
+                    "notes": {"type": "array", "items": STRING},
+                    "inferred": {
+                        "type": "object",
+                        "additionalProperties": POSITIVE,
+                        "description": "each _ of a chain layer: its argument and the size read from the input",
+                    },
                     "depth": {"type": "integer", "minimum": 1, "description": "in the module tree (the model is 0)"},
                     "parent": {"type": "integer", "minimum": 0, "description": "the index of its block in blocks"},
                 },

@@ -4,6 +4,7 @@
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -40,7 +41,24 @@ EXAMPLES = [
 def test_json_output_matches_its_schema(cnncalc: Run, command: str, args: tuple[str, ...]) -> None:
     code, out, err = cnncalc(command, *args, "--json")
     assert (code, err) == (0, "")
-    jsonschema.validate(json.loads(out), SCHEMAS[command])
+    data = json.loads(out)
+    jsonschema.validate(data, SCHEMAS[command])
+    assert undescribed(data, SCHEMAS[command]) == []
+
+
+def undescribed(value: object, schema: dict[str, Any], path: str = "") -> list[str]:
+    """The fields of ``value`` its schema does not name (a schema listing its properties names them all)."""
+    found = []
+    if isinstance(value, dict) and "properties" in schema:
+        for key, item in value.items():
+            if key not in schema["properties"]:
+                found.append(f"{path}.{key}")
+            else:
+                found += undescribed(item, schema["properties"][key], f"{path}.{key}")
+    elif isinstance(value, list) and isinstance(schema.get("items"), dict):
+        for i, item in enumerate(value):
+            found += undescribed(item, schema["items"], f"{path}[{i}]")
+    return found
 
 
 def test_the_schemas_are_valid_and_strict_enough() -> None:
