@@ -12,7 +12,6 @@ from typing import Any
 
 from .views.common import SCHEMA_VERSION
 
-INT: dict[str, Any] = {"type": "integer"}
 NONNEG: dict[str, Any] = {"type": "integer", "minimum": 0}
 POSITIVE: dict[str, Any] = {"type": "integer", "minimum": 1}
 BOOL: dict[str, Any] = {"type": "boolean"}
