@@ -64,8 +64,7 @@ def answer_line(number: int, line: str, verify: bool = True) -> tuple[JSON, int]
                 code = unmet.exit_code
         return result, code
     except CnnCalcError as error:
-        param = getattr(error, "param", None)
-        return _error(number, error.describe(BATCH), None if param is None else BATCH.key(param)), error.exit_code
+        return _error(number, error.describe(BATCH), error.named(BATCH)), error.exit_code
 
 
 def _error(number: int, message: str, param: str | None) -> JSON:

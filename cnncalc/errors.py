@@ -180,6 +180,10 @@ class CnnCalcError(Exception):
         """The one-line message, in the words of ``spelling``'s interface."""
         return super().__str__()
 
+    def named(self, spelling: Spelling = PYTHON) -> str | None:
+        """The parameter to blame as ``spelling``'s interface names it (batch mode's ``param``); None: none."""
+        return None
+
     def __str__(self) -> str:
         return self.describe(self.spelling)
 
@@ -200,6 +204,19 @@ class InvalidParameter(CnnCalcError):
         line = f"{spelling.subject(self.param)} got {self.value}, expected {spelling.words(self.expected)}"
         fix = spelling.words(self.fix)
         return f"{line}: {fix}" if fix else line
+
+    def named(self, spelling: Spelling = PYTHON) -> str | None:
+        return spelling.key(self.param)
+
+
+class UnknownOption(InvalidParameter):
+    """An option the interface does not have: named as it was written, never respelled (``bias`` stays ``bias``)."""
+
+    def describe(self, spelling: Spelling = PYTHON) -> str:
+        return super().describe(PYTHON)
+
+    def named(self, spelling: Spelling = PYTHON) -> str | None:
+        return self.param
 
 
 class DoesNotFit(InvalidParameter):
@@ -273,6 +290,9 @@ class LayerMismatch(CnnCalcError):
         self.fix = fix
         self.param = "model"
         super().__init__(layer, expected, got, fix)
+
+    def named(self, spelling: Spelling = PYTHON) -> str | None:
+        return "model"
 
     def describe(self, spelling: Spelling = PYTHON) -> str:
         line = f"{self.layer} expects {spelling.words(self.expected)} but receives {self.got}"

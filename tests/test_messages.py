@@ -165,3 +165,12 @@ def test_unspeakable_choices_are_left_out_and_the_rest_still_read() -> None:
     assert error.describe(BATCH) == "no_count_pad got given, expected average pooling: drop --no-count-pad"
     assert BATCH.key("count_include_pad") == "no_count_pad"
     assert error.describe(CLI).startswith("--no-count-pad got given")
+
+
+@pytest.mark.parametrize("key", ["bias", "kernel", "stride"])
+def test_an_unknown_batch_option_is_named_as_written(key: str) -> None:
+    # these are the core's names for --no-bias, --f, --s: an option nobody has must not be respelled as one
+    answer, code = answer_line(1, json.dumps({"cmd": "conv", "w": 7, "f": 3, key: 1}), verify=False)
+    assert code == 2
+    assert answer["param"] == key
+    assert str(answer["error"]).startswith(f"{key} got 1, expected an option of conv: ")

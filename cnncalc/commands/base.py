@@ -15,7 +15,7 @@ from typing import ClassVar, Generic, TypeVar
 
 from ..core.inputs import resolve_input
 from ..core.values import Given, check_expectation
-from ..errors import CommandLine, InvalidParameter, Message, Name
+from ..errors import CommandLine, InvalidParameter, Message, Name, UnknownOption
 from ..views.table import Section
 
 JSON = dict[str, object]
@@ -42,14 +42,14 @@ class Request:
 
     def __post_init__(self) -> None:
         # None is "not given" (an option left out on the command line): the default stands.
-        for f in dataclasses.fields(self):
-            if getattr(self, f.name) is None and f.default is not None:
-                object.__setattr__(self, f.name, f.default)
+        for name, default in _defaults(type(self)):
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, default)
 
     @classmethod
-    def option_names(cls) -> dict[str, str]:
+    def option_names(cls) -> Mapping[str, str]:
         """Each option's name (as the command line and batch spell it) → its field."""
-        return {cls.SPELLED.get(f.name, f.name): f.name for f in dataclasses.fields(cls)}
+        return _option_names(cls)
 
     @classmethod
     def from_options(cls: type[RequestT], command: str, options: Mapping[str, Given]) -> RequestT:
@@ -59,10 +59,27 @@ class Request:
         for key, value in options.items():
             name = key.replace("-", "_")
             if name not in names:
-                raise InvalidParameter(name, value, f"an option of {command}: {', '.join(sorted(names))}")
+                raise UnknownOption(name, value, f"an option of {command}: {', '.join(sorted(names))}")
             if value is not None:
                 values[names[name]] = value
         return cls(**values)
+
+
+# Per request class, computed once: batch mode builds a request a line.
+_DEFAULTS: dict[type[Request], tuple[tuple[str, object], ...]] = {}
+_OPTION_NAMES: dict[type[Request], dict[str, str]] = {}
+
+
+def _defaults(request: type[Request]) -> tuple[tuple[str, object], ...]:
+    if request not in _DEFAULTS:
+        _DEFAULTS[request] = tuple((f.name, f.default) for f in dataclasses.fields(request) if f.default is not None)
+    return _DEFAULTS[request]
+
+
+def _option_names(request: type[Request]) -> dict[str, str]:
+    if request not in _OPTION_NAMES:
+        _OPTION_NAMES[request] = {request.SPELLED.get(f.name, f.name): f.name for f in dataclasses.fields(request)}
+    return _OPTION_NAMES[request]
 
 
 class Command(ABC, Generic[RequestT, ResultT, CheckT]):
