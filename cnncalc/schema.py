@@ -37,6 +37,14 @@ def _object(title: str, properties: dict[str, Any], required: list[str] | None =
     }
 
 
+# One spatial axis of a sliding window, as conv and pool both report it.
+_AXIS: dict[str, Any] = {
+    "axis": {"enum": ["W", "H", "Z"]},
+    "input": POSITIVE,
+    "output": POSITIVE,
+    "exact": BOOL,
+    "uncovered_input": NONNEG,
+}
 _CONFIRMATION = {"verified": VERIFIED, "torch": TORCH, "skipped": {"type": ["string", "null"]}}
 
 CONV = _object(
@@ -68,19 +76,15 @@ CONV = _object(
             "items": {
                 "type": "object",
                 "properties": {
-                    "axis": {"enum": ["W", "H", "Z"]},
-                    "input": POSITIVE,
+                    **_AXIS,
                     "kernel": POSITIVE,
                     "stride": POSITIVE,
                     "padding": {"type": "array", "items": NONNEG, "minItems": 2, "maxItems": 2},
                     "dilation": POSITIVE,
                     "output_padding": NONNEG,
-                    "output": POSITIVE,
-                    "exact": BOOL,
                     "remainder": NONNEG,
-                    "uncovered_input": NONNEG,
                 },
-                "required": ["axis", "input", "output", "exact", "remainder", "uncovered_input"],
+                "required": [*_AXIS, "remainder"],
             },
         },
         **_CONFIRMATION,
@@ -111,15 +115,8 @@ POOL = _object(
             "type": "array",
             "items": {
                 "type": "object",
-                "properties": {
-                    "axis": {"enum": ["W", "H", "Z"]},
-                    "input": POSITIVE,
-                    "output": POSITIVE,
-                    "exact": BOOL,
-                    "uncovered_input": NONNEG,
-                    "ceil_dropped": BOOL,
-                },
-                "required": ["axis", "input", "output", "exact", "uncovered_input", "ceil_dropped"],
+                "properties": {**_AXIS, "ceil_dropped": BOOL},
+                "required": [*_AXIS, "ceil_dropped"],
             },
         },
         # adaptive (or global) pooling: the output asked for, and the windows torch picks

@@ -11,7 +11,7 @@ import dataclasses
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar, Generic, TypeVar
+from typing import ClassVar, Generic, Protocol, TypeVar
 
 from ..core.inputs import resolve_input
 from ..core.values import Given, check_expectation
@@ -31,6 +31,8 @@ CLI = CommandLine(CLI_NAMES)
 BATCH = CommandLine(CLI_NAMES, prefix="")  # a batch line's keys, without the dashes
 ResultT = TypeVar("ResultT")
 CheckT = TypeVar("CheckT")
+ShownT = TypeVar("ShownT", contravariant=True)
+CheckedT = TypeVar("CheckedT", contravariant=True)
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,20 @@ def _option_names(request: type[Request]) -> dict[str, str]:
     return _OPTION_NAMES[request]
 
 
+class View(Protocol[ShownT, CheckedT]):
+    """How a command's result is shown: the module in cnncalc/views that bears the command's name."""
+
+    def title(self, result: ShownT, /) -> str: ...
+
+    def tables(self, result: ShownT, check: CheckedT | None, /) -> list[Section]: ...
+
+    def to_json(self, result: ShownT, check: CheckedT | None, /) -> JSON: ...
+
+    def explain(self, result: ShownT, /) -> list[str]:
+        """The arithmetic step by step (--explain); empty for a command without steps to show."""
+        ...
+
+
 class Command(ABC, Generic[RequestT, ResultT, CheckT]):
     """One command: ``build`` computes (pure), ``confirm`` asks torch, the rest shows them."""
 
@@ -98,20 +114,23 @@ class Command(ABC, Generic[RequestT, ResultT, CheckT]):
     def confirm(self, result: ResultT) -> CheckT: ...
 
     @abstractmethod
-    def to_json(self, result: ResultT, check: CheckT | None) -> JSON: ...
-
-    @abstractmethod
-    def title(self, result: ResultT) -> str: ...
-
-    @abstractmethod
-    def tables(self, result: ResultT, check: CheckT | None) -> list[Section]: ...
+    def view(self) -> View[ResultT, CheckT]:
+        """Its module of cnncalc/views, imported here, when a result is first shown (--quiet needs none)."""
 
     @abstractmethod
     def output_shape(self, result: ResultT) -> tuple[int, ...]: ...
 
+    def to_json(self, result: ResultT, check: CheckT | None) -> JSON:
+        return self.view().to_json(result, check)
+
+    def title(self, result: ResultT) -> str:
+        return self.view().title(result)
+
+    def tables(self, result: ResultT, check: CheckT | None) -> list[Section]:
+        return self.view().tables(result, check)
+
     def explain(self, result: ResultT) -> list[str]:
-        """The arithmetic step by step (--explain); nothing for a command without steps to show."""
-        return []
+        return self.view().explain(result)
 
     def pictures(self, result: ResultT, show: str) -> list[str]:
         """The --show pictures: "picture" or "frames"."""

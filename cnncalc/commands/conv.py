@@ -8,8 +8,7 @@ from ..confirm.results import Confirmation
 from ..core.conv import ConvGeometry, conv_geometry, make_conv_spec
 from ..core.values import Given
 from ..errors import InvalidParameter
-from ..views.table import Section
-from .base import JSON, Command, InputOptions, flag
+from .base import Command, InputOptions, View, flag
 
 
 @dataclass(frozen=True)
@@ -46,6 +45,11 @@ class ConvCommand(Command[ConvRequest, ConvGeometry, Confirmation]):
         )
         return conv_geometry(spec)
 
+    def view(self) -> View[ConvGeometry, Confirmation]:
+        from ..views import conv
+
+        return conv
+
     def confirm(self, result: ConvGeometry) -> Confirmation:
         from ..confirm.layers import confirm_conv
 
@@ -53,26 +57,6 @@ class ConvCommand(Command[ConvRequest, ConvGeometry, Confirmation]):
 
     def output_shape(self, result: ConvGeometry) -> tuple[int, ...]:
         return result.output_shape
-
-    def to_json(self, result: ConvGeometry, check: Confirmation | None) -> JSON:
-        from ..views.conv import conv_json
-
-        return conv_json(result, check)
-
-    def title(self, result: ConvGeometry) -> str:
-        from ..views.conv import conv_title
-
-        return conv_title(result)
-
-    def tables(self, result: ConvGeometry, check: Confirmation | None) -> list[Section]:
-        from ..views.conv import conv_tables
-
-        return conv_tables(result, check)
-
-    def explain(self, result: ConvGeometry) -> list[str]:
-        from ..views.conv import explain_conv
-
-        return explain_conv(result)
 
     def pictures(self, result: ConvGeometry, show: str) -> list[str]:
         from ..views.pictures import window_pictures

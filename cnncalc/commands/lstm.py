@@ -8,8 +8,7 @@ from ..confirm.results import RnnConfirmation
 from ..core.rnn import RnnGeometry, make_rnn_spec, rnn_geometry
 from ..core.values import Given
 from ..errors import InvalidParameter
-from ..views.table import Section
-from .base import JSON, Command, Request, flag
+from .base import Command, Request, View, flag
 
 
 @dataclass(frozen=True)
@@ -51,6 +50,11 @@ class LstmCommand(Command[LstmRequest, RnnGeometry, RnnConfirmation]):
         )
         return rnn_geometry(spec)
 
+    def view(self) -> View[RnnGeometry, RnnConfirmation]:
+        from ..views import lstm
+
+        return lstm
+
     def confirm(self, result: RnnGeometry) -> RnnConfirmation:
         from ..confirm.rnn import confirm_rnn
 
@@ -61,26 +65,6 @@ class LstmCommand(Command[LstmRequest, RnnGeometry, RnnConfirmation]):
 
     def short(self, shape: tuple[int, ...]) -> tuple[int, ...]:
         return shape[-1:]
-
-    def to_json(self, result: RnnGeometry, check: RnnConfirmation | None) -> JSON:
-        from ..views.lstm import rnn_json
-
-        return rnn_json(result, check)
-
-    def title(self, result: RnnGeometry) -> str:
-        from ..views.lstm import rnn_title
-
-        return rnn_title(result)
-
-    def tables(self, result: RnnGeometry, check: RnnConfirmation | None) -> list[Section]:
-        from ..views.lstm import rnn_tables
-
-        return rnn_tables(result, check)
-
-    def explain(self, result: RnnGeometry) -> list[str]:
-        from ..views.gates import explain_rnn
-
-        return explain_rnn(result)
 
     def pictures(self, result: RnnGeometry, show: str) -> list[str]:
         from ..views.pictures import cell_picture

@@ -10,8 +10,7 @@ from ..confirm.results import Confirmation
 from ..core.pool import AdaptiveGeometry, PoolGeometry, make_adaptive, make_pool_spec, pool_geometry
 from ..core.values import Given
 from ..errors import InvalidParameter
-from ..views.table import Section
-from .base import JSON, Command, InputOptions, flag, refuse_with
+from .base import Command, InputOptions, View, flag, refuse_with
 
 Pooled = PoolGeometry | AdaptiveGeometry
 
@@ -69,6 +68,11 @@ class PoolCommand(Command[PoolRequest, Pooled, Confirmation]):
         )
         return pool_geometry(spec)
 
+    def view(self) -> View[Pooled, Confirmation]:
+        from ..views import pool
+
+        return pool
+
     def confirm(self, result: Pooled) -> Confirmation:
         from ..confirm.layers import confirm_pool
 
@@ -76,26 +80,6 @@ class PoolCommand(Command[PoolRequest, Pooled, Confirmation]):
 
     def output_shape(self, result: Pooled) -> tuple[int, ...]:
         return result.output_shape
-
-    def to_json(self, result: Pooled, check: Confirmation | None) -> JSON:
-        from ..views.pool import pool_json
-
-        return pool_json(result, check)
-
-    def title(self, result: Pooled) -> str:
-        from ..views.pool import pool_title
-
-        return pool_title(result)
-
-    def tables(self, result: Pooled, check: Confirmation | None) -> list[Section]:
-        from ..views.pool import pool_tables
-
-        return pool_tables(result, check)
-
-    def explain(self, result: Pooled) -> list[str]:
-        from ..views.pool import explain_pool
-
-        return explain_pool(result) if isinstance(result, PoolGeometry) else []
 
     def pictures(self, result: Pooled, show: str) -> list[str]:
         from ..views.pictures import window_pictures

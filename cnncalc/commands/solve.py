@@ -10,8 +10,7 @@ from ..confirm.results import SolveCheck
 from ..core.pool import parse_kind
 from ..core.solve import SolveResult, make_bounds, solve
 from ..core.values import Given, parse_int, parse_per_dim
-from ..views.table import Section
-from .base import JSON, Command, InputOptions, flag, refuse_with
+from .base import Command, InputOptions, View, flag, refuse_with
 
 
 @dataclass(frozen=True)
@@ -83,6 +82,11 @@ class SolveCommand(Command[TargetT, SolveResult, SolveCheck], Generic[TargetT]):
         bounds = make_bounds(request.max_f, request.max_s, request.max_p, request.max_dilation)
         return solve(kind, size, targets, bounds, channels, request.out_channels(channels))
 
+    def view(self) -> View[SolveResult, SolveCheck]:
+        from ..views import solve
+
+        return solve
+
     def confirm(self, result: SolveResult) -> SolveCheck:
         from ..confirm.solutions import confirm_solutions
 
@@ -90,21 +94,6 @@ class SolveCommand(Command[TargetT, SolveResult, SolveCheck], Generic[TargetT]):
 
     def output_shape(self, result: SolveResult) -> tuple[int, ...]:
         return result.output_shape
-
-    def to_json(self, result: SolveResult, check: SolveCheck | None) -> JSON:
-        from ..views.solve import solve_json
-
-        return solve_json(result, check)
-
-    def title(self, result: SolveResult) -> str:
-        from ..views.solve import solve_title
-
-        return solve_title(result)
-
-    def tables(self, result: SolveResult, check: SolveCheck | None) -> list[Section]:
-        from ..views.solve import solve_tables
-
-        return solve_tables(result, check)
 
 
 CONV_TARGET = SolveCommand("conv-target", ConvTargetRequest)

@@ -11,7 +11,7 @@ from ..errors import ExpectationNotMet, InvalidParameter
 from ..network.models import resolve_model
 from ..network.trace import Trace, check_device, parse_input, trace_chain
 from ..views.table import Section
-from .base import JSON, Command, Request
+from .base import JSON, Command, Request, View
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,11 @@ class TraceCommand(Command[TraceRequest, Trace, TraceCheck | None]):
             raise InvalidParameter("device", device, "auto for a chain (--device chooses where a Python model runs)")
         return trace_chain(source.layers, [inputs[0].shape], batch, inputs[0].dtype or dtype).with_depth(depth)
 
+    def view(self) -> View[Trace, TraceCheck | None]:
+        from ..views import trace
+
+        return trace
+
     def confirm(self, result: Trace) -> TraceCheck | None:
         if result.python:  # torch ran the model itself
             return None
@@ -77,20 +82,12 @@ class TraceCommand(Command[TraceRequest, Trace, TraceCheck | None]):
         except ExpectationNotMet as unmet:
             raise ExpectationNotMet(unmet.expected, unmet.got, name.strip() if equals else "") from None
 
+    # A confirmed chain's rows carry the FLOPs its confirmation run counted.
     def to_json(self, result: Trace, check: TraceCheck | None) -> JSON:
-        from ..views.trace import trace_json
-
-        return trace_json(_counted(result, check), check)
-
-    def title(self, result: Trace) -> str:
-        from ..views.trace import trace_title
-
-        return trace_title(result)
+        return self.view().to_json(_counted(result, check), check)
 
     def tables(self, result: Trace, check: TraceCheck | None) -> list[Section]:
-        from ..views.trace import trace_tables
-
-        return trace_tables(_counted(result, check), check)
+        return self.view().tables(_counted(result, check), check)
 
 
 def _counted(trace: Trace, check: TraceCheck | None) -> Trace:

@@ -234,9 +234,9 @@ class Trace:
 
     def to_json(self) -> dict[str, Any]:
         """What ``cnncalc trace --json`` prints for it."""
-        from ..views.trace import trace_json
+        from ..views.trace import to_json
 
-        return trace_json(self, None)
+        return to_json(self, None)
 
     def __repr__(self) -> str:
         from ..views.trace import trace_text

@@ -18,13 +18,13 @@ if TYPE_CHECKING:
 MACS_CONVENTION = "one multiply-accumulate per weight use, bias excluded; transposed counted from the input side"
 
 
-def conv_title(geometry: ConvGeometry) -> str:
+def title(geometry: ConvGeometry) -> str:
     spec = geometry.spec
     kind = "transposed convolution" if spec.transposed else "convolution"
     return f"cnncalc conv: {spec.dims}D {kind}"
 
 
-def conv_tables(geometry: ConvGeometry, confirmation: Confirmation | None) -> list[Section]:
+def tables(geometry: ConvGeometry, confirmation: Confirmation | None) -> list[Section]:
     return [Section(conv_rows(geometry, confirmation))]
 
 
@@ -54,7 +54,7 @@ def conv_rows(geometry: ConvGeometry, confirmation: Confirmation | None) -> list
     return rows
 
 
-def conv_json(geometry: ConvGeometry, confirmation: Confirmation | None) -> dict[str, Any]:
+def to_json(geometry: ConvGeometry, confirmation: Confirmation | None) -> dict[str, Any]:
     spec = geometry.spec
     pads = [before for before, _ in spec.padding]
     return {
@@ -187,7 +187,7 @@ def macs_formula(geometry: ConvGeometry) -> str:
     return f"output elements × weights per output = ({count}) × ({per}) = {geometry.macs:,} (bias excluded)"
 
 
-def explain_conv(geometry: ConvGeometry) -> list[str]:
+def explain(geometry: ConvGeometry) -> list[str]:
     """The arithmetic step by step, as a teacher would write it on the board."""
     spec = geometry.spec
     lines: list[str] = []

@@ -6,14 +6,14 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.rnn import RnnGeometry
 from .common import SCHEMA_VERSION, confirmation_json, layer_call, plural
-from .gates import bias_note, gate_rows, params_formulas
+from .gates import bias_note, explain_rnn, gate_rows, params_formulas
 from .table import Section
 
 if TYPE_CHECKING:
     from ..confirm.results import Confirmation, NumericCheck, RnnConfirmation
 
 
-def rnn_title(geometry: RnnGeometry) -> str:
+def title(geometry: RnnGeometry) -> str:
     spec = geometry.spec
     parts = [f"{plural(spec.layers, 'layers')}"]
     if spec.bidirectional:
@@ -47,7 +47,7 @@ def _where(parts: dict[str, str] | None, summed: bool = True) -> str:
     return text
 
 
-def rnn_tables(geometry: RnnGeometry, confirmed: RnnConfirmation | None) -> list[Section]:
+def tables(geometry: RnnGeometry, confirmed: RnnConfirmation | None) -> list[Section]:
     confirmation, check = (confirmed.shapes, confirmed.numbers) if confirmed else (None, None)
     spec = geometry.spec
     gates = gate_rows(geometry)
@@ -114,7 +114,7 @@ def numeric_text(geometry: RnnGeometry, check: NumericCheck | None) -> str:
     )
 
 
-def rnn_json(geometry: RnnGeometry, confirmed: RnnConfirmation | None) -> dict[str, Any]:
+def to_json(geometry: RnnGeometry, confirmed: RnnConfirmation | None) -> dict[str, Any]:
     confirmation, check = (confirmed.shapes, confirmed.numbers) if confirmed else (None, None)
     spec = geometry.spec
     return {
@@ -153,3 +153,8 @@ def rnn_json(geometry: RnnGeometry, confirmed: RnnConfirmation | None) -> dict[s
             None if check is None else {"batch": check.batch, "seq": check.seq, "skipped": check.skipped or None}
         ),
     }
+
+
+def explain(geometry: RnnGeometry) -> list[str]:
+    """The --explain steps, layer by layer (written beside the gates they explain)."""
+    return explain_rnn(geometry)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 POOL_NAMES = {"max": "max", "avg": "average", "lp": "LP"}
 
 
-def pool_title(geometry: PoolGeometry | AdaptiveGeometry) -> str:
+def title(geometry: PoolGeometry | AdaptiveGeometry) -> str:
     if isinstance(geometry, AdaptiveGeometry):
         kind = "global" if geometry.global_pool else "adaptive"
         return f"cnncalc pool: {geometry.dims}D {kind} {POOL_NAMES[geometry.kind]} pooling"
@@ -25,7 +25,7 @@ def pool_title(geometry: PoolGeometry | AdaptiveGeometry) -> str:
     return f"cnncalc pool: {spec.dims}D {POOL_NAMES[spec.kind]} pooling"
 
 
-def pool_tables(geometry: PoolGeometry | AdaptiveGeometry, confirmation: Confirmation | None) -> list[Section]:
+def tables(geometry: PoolGeometry | AdaptiveGeometry, confirmation: Confirmation | None) -> list[Section]:
     return [Section(pool_rows(geometry, confirmation))]
 
 
@@ -60,7 +60,7 @@ def pool_rows(geometry: PoolGeometry | AdaptiveGeometry, confirmation: Confirmat
     return rows
 
 
-def pool_json(geometry: PoolGeometry | AdaptiveGeometry, confirmation: Confirmation | None) -> dict[str, Any]:
+def to_json(geometry: PoolGeometry | AdaptiveGeometry, confirmation: Confirmation | None) -> dict[str, Any]:
     base: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "command": "pool",
@@ -204,7 +204,12 @@ def corner_note(geometry: PoolGeometry) -> str:
     )
 
 
-def explain_pool(geometry: PoolGeometry) -> list[str]:
+def explain(geometry: PoolGeometry | AdaptiveGeometry) -> list[str]:
+    """The arithmetic step by step (--explain): a sliding window's; adaptive pooling lists its windows instead."""
+    return _explain_window(geometry) if isinstance(geometry, PoolGeometry) else []
+
+
+def _explain_window(geometry: PoolGeometry) -> list[str]:
     """The pooling arithmetic step by step."""
     lines: list[str] = []
     for axis in geometry.axes:

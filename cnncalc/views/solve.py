@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from ..confirm.results import SolveCheck
 
 
-def solve_title(result: SolveResult) -> str:
+def title(result: SolveResult) -> str:
     sizes = "×".join(str(a.size) for a in result.axes)
     targets = "×".join(str(a.target) for a in result.axes)
     return f"cnncalc: {result.kind} from {sizes} to {targets}"
@@ -30,7 +30,7 @@ def _solution_cells(solution: Solution, transposed: bool) -> list[str]:
     return cells
 
 
-def solve_tables(result: SolveResult, check: SolveCheck | None) -> list[Section]:
+def tables(result: SolveResult, check: SolveCheck | None) -> list[Section]:
     transposed = result.kind == "transposed conv"
     header = ("#", "F", "S", "P", "d", *(["output_padding"] if transposed else ["every input read"]), "many → one")
     sections = []
@@ -60,7 +60,7 @@ def solve_tables(result: SolveResult, check: SolveCheck | None) -> list[Section]
     return sections
 
 
-def solve_json(result: SolveResult, check: SolveCheck | None) -> dict[str, Any]:
+def to_json(result: SolveResult, check: SolveCheck | None) -> dict[str, Any]:
     transposed = result.kind == "transposed conv"
 
     def as_dict(solution: Solution) -> dict[str, Any]:
@@ -96,3 +96,8 @@ def solve_json(result: SolveResult, check: SolveCheck | None) -> dict[str, Any]:
         "torch": [] if check is None else [layer_call(call) for call in check.calls],
         "output_shape": list(result.output_shape),
     }
+
+
+def explain(result: SolveResult) -> list[str]:
+    """No --explain steps: the rows already show each one's arithmetic."""
+    return []

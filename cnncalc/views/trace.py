@@ -35,7 +35,7 @@ def _field(values: tuple[int, ...] | None) -> str:
     return str(values[0]) if len(set(values)) == 1 else "×".join(map(str, values))
 
 
-def trace_title(trace: Trace) -> str:
+def title(trace: Trace) -> str:
     if trace.inputs:
         inputs = ", ".join(
             f"{spec.name + '=' if spec.name else ''}{bracketed(spec.shape)}{' ' + spec.dtype if spec.dtype else ''}"
@@ -107,7 +107,7 @@ def _same_block(one: Any, other: object) -> bool:
     )
 
 
-def trace_tables(trace: Trace, check: TraceCheck | None) -> list[Section]:
+def tables(trace: Trace, check: TraceCheck | None) -> list[Section]:
     python = trace.python
     rows = []
     for i, row in enumerate(trace.rows):
@@ -231,7 +231,7 @@ def trace_confirmation_text(trace: Trace, check: TraceCheck | None) -> str:
     return f"every layer built and run on the meta device: {sum(check.verified)} of {len(trace.rows)} agree ✓"
 
 
-def trace_json(trace: Trace, check: TraceCheck | None) -> dict[str, Any]:
+def to_json(trace: Trace, check: TraceCheck | None) -> dict[str, Any]:
     def verified(i: int) -> bool | None:
         row = trace.rows[i]
         if trace.python:
@@ -319,7 +319,12 @@ def trace_json(trace: Trace, check: TraceCheck | None) -> dict[str, Any]:
 def trace_text(trace: Trace, width: int | None = None) -> str:
     """A trace as the command line prints it, without colour (a notebook's or a REPL's repr)."""
     width = width or table.terminal_width()
-    lines = [trace_title(trace)]
-    for section in trace_tables(trace, None):
+    lines = [title(trace)]
+    for section in tables(trace, None):
         lines += section_lines(section, width)
     return "\n".join(lines)
+
+
+def explain(result: Trace) -> list[str]:
+    """No --explain steps: the rows already show each one's arithmetic."""
+    return []
