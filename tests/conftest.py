@@ -71,8 +71,15 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # A module that needs torch to be imported holds torch tests only, marked or not: make test runs them with the
+    # torch group (make test-fast cannot even collect them).
+    needs_torch: dict[Path, bool] = {}
     for item in items:
-        if str(item.path).startswith(_TORCH_PACKAGES):
+        path = Path(item.path)
+        if path not in needs_torch:
+            torch_package = str(path).startswith(_TORCH_PACKAGES)
+            needs_torch[path] = torch_package or bool(_NEEDS_TORCH.search(path.read_text()))
+        if needs_torch[path]:
             item.add_marker(pytest.mark.torch)
 
 

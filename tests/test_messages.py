@@ -9,7 +9,7 @@ import json
 import pytest
 from conftest import Run
 
-from cnncalc import conv_output_size, make_conv_spec
+from cnncalc import conv_output_size, conv_params, make_conv_spec
 from cnncalc.batch import answer_line
 from cnncalc.commands.base import BATCH, CLI
 from cnncalc.core.pool import make_pool_spec
@@ -26,7 +26,7 @@ def trace_error(cnncalc: Run, shape: str, chain: str) -> str:
 
 def test_strided_same_padding_in_a_chain_advises_only_what_torch_takes(cnncalc: Run) -> None:
     assert trace_error(cnncalc, "3x32x32", "Conv2d(3, 8, 3, stride=2, padding='same')") == (
-        "model got Conv2d(3, 8, 3, stride=2, padding='same'), expected padding stride 1 "
+        "model got Conv2d(3, 8, 3, stride=2, padding='same') (layer #1), expected padding: stride 1 "
         "(torch: padding='same' is not supported for strided convolutions): "
         "use stride=1, or give the padding as a number"
     )
@@ -35,7 +35,7 @@ def test_strided_same_padding_in_a_chain_advises_only_what_torch_takes(cnncalc: 
 def test_a_bad_pool_argument_is_the_argument_s_fault_not_the_input_s(cnncalc: Run) -> None:
     message = trace_error(cnncalc, "3x8x8", "MaxPool2d(2, padding=2)")
     assert message == (
-        "model got MaxPool2d(2, padding=2), expected padding at most half the kernel on axis H, 2//2 = 1 "
+        "model got MaxPool2d(2, padding=2) (layer #1), expected padding: at most half the kernel on axis H, 2//2 = 1 "
         "(torch: pad should be at most half of kernel size): use padding=1 or less, or a kernel of at least 4"
     )
     assert "receives" not in message
@@ -82,36 +82,44 @@ def test_the_command_line_and_batch_keep_their_option_names(cnncalc: Run) -> Non
         (
             "Conv2d(3, 8, 3, padding='circular')",
             "3x8x8",
-            "model got Conv2d(3, 8, 3, padding='circular'), "
-            "expected padding a padding of at least 0, 'same' or 'valid'",
+            "model got Conv2d(3, 8, 3, padding='circular') (layer #1), "
+            "expected padding: a padding of at least 0, 'same' or 'valid'",
         ),
         (
             "LPPool2d(0, 3)",
             "3x8x8",
-            "model got LPPool2d(0, 3), expected norm_type a positive, finite p (torch divides by p: p = 0 fails): "
+            "model got LPPool2d(0, 3) (layer #1), expected norm_type: a positive, finite p "
+            "(torch divides by p: p = 0 fails): "
             "use norm_type=2 for an L2 pool",
         ),
         (
             "GRU(32, 8, proj_size=2)",
             "5x32",
-            "model got GRU(32, 8, proj_size=2), expected proj_size no projection for a GRU or RNN "
+            "model got GRU(32, 8, proj_size=2) (layer #1), expected proj_size: no projection for a GRU or RNN "
             "(torch: proj_size argument is only supported for LSTM): drop proj_size, or use LSTM",
         ),
         (
             "Conv2d(3, _, 3)",
             "3x8x8",
-            "model got Conv2d(3, _, 3), expected a value for out_channels: _ stands for a size read from the input; "
-            "on Conv2d it stands for in_channels: give out_channels a value",
+            "model got Conv2d(3, _, 3) (layer #1), expected out_channels: a number, not _: "
+            "_ stands for a size read from the input (in_channels on Conv2d): give out_channels a number",
         ),
         (
             "Conv2d('3', 8, 3)",
             "3x8x8",
-            "model got Conv2d('3', 8, 3), expected in_channels as an int, like Conv2d(3, …): use Conv2d(3, 8, 3)",
+            "model got Conv2d('3', 8, 3) (layer #1), expected in_channels: an int, as torch takes it: "
+            "use Conv2d(3, 8, 3)",
+        ),
+        (
+            "Linear('8', 4)",
+            "8",
+            "model got Linear('8', 4) (layer #1), expected in_features: an int, as torch takes it: use Linear(8, 4)",
         ),
         (
             "AvgPool2d(2, padding=1, count_include_pad=False) -> MaxPool2d(2, dilation=2, padding=2)",
             "3x8x8",
-            "model got MaxPool2d(2, dilation=2, padding=2), expected padding at most half the kernel on axis H, "
+            "model got MaxPool2d(2, dilation=2, padding=2) (layer #2), expected padding: at most half the kernel "
+            "on axis H, "
             "2//2 = 1 (torch: pad should be at most half of kernel size): "
             "use padding=1 or less, or a kernel of at least 4",
         ),
@@ -174,3 +182,43 @@ def test_an_unknown_batch_option_is_named_as_written(key: str) -> None:
     assert code == 2
     assert answer["param"] == key
     assert str(answer["error"]).startswith(f"{key} got 1, expected an option of conv: ")
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ("pool", "--w", "7", "--global", "--ceil"),
+            "--ceil got on, expected no --ceil with --global: adaptive pooling picks its own windows: drop --ceil",
+        ),
+        (
+            ("pool", "--w", "7", "--f", "3", "--type", "lp", "--norm", "nan"),
+            "--norm got nan, expected a positive, finite p (torch divides by p: p = 0 fails): "
+            "use --norm 2 for an L2 pool",
+        ),
+        (
+            ("pool", "--w", "5", "--f", "2", "--type", "avg", "--dilation", "2"),
+            "--dilation got 2, expected 1: only max pooling dilates its window (torch's AvgPool and LPPool take no "
+            "dilation): drop --dilation, or use --type max",
+        ),
+        (
+            ("conv", "--w", "7", "--f", "3", "--output-padding", "1"),
+            "--output-padding got 1x1, expected 0 for a forward convolution: "
+            "add --transposed, or drop --output-padding",
+        ),
+        (
+            ("lstm", "--hidden", "8", "--input", "4", "--proj", "8"),
+            "--proj got 8, expected less than --hidden 8 (torch: proj_size has to be smaller than hidden_size): "
+            "use --proj 7 or less",
+        ),
+    ],
+)
+def test_the_command_line_says_what_it_said_before(cnncalc: Run, args: tuple[str, ...], line: str) -> None:
+    # each as cnncalc 4ee52ec printed it, before errors were written as data
+    assert cnncalc(*args, "--no-verify") == (2, "", f"cnncalc: error: {line}\n")
+
+
+def test_conv_params_refuses_zero_groups_in_its_own_words() -> None:
+    with pytest.raises(InvalidParameter) as caught:
+        conv_params(3, d=3, k=4, groups=0)
+    assert str(caught.value) == "groups got 0, expected a whole number of at least 1"

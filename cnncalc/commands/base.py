@@ -205,16 +205,18 @@ def flag(value: Given, name: str) -> bool:
     return value
 
 
-def refuse_with(chosen: str, given: Mapping[str, Given], expected: str = "", fix: Message = "") -> None:
+def refuse_with(
+    chosen: str, given: Mapping[str, Given], expected: str = "", fix: Message = "", flag_shown: str = "given"
+) -> None:
     """Options that ``--chosen`` decides for itself are refused, not ignored (None and False: not given).
 
-    The fix defaults to dropping the option.
+    The fix defaults to dropping the option; a flag's value reads as ``flag_shown``.
     """
     for option, value in given.items():
         if value not in (None, False):
             raise InvalidParameter(
                 option,
-                value if value is not True else "given",
+                value if value is not True else flag_shown,
                 ("no ", Name(option), " with ", Name(chosen)) + ((f": {expected}",) if expected else ()),
                 fix or ("drop ", Name(option)),
             )

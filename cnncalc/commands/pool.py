@@ -47,7 +47,8 @@ class PoolCommand(Command[PoolRequest, Pooled, Confirmation]):
                 "f": request.f, "s": request.s, "p": request.p, "dilation": request.dilation, "ceil": request.ceil,
                 "norm": request.norm, "no_count_pad": request.no_count_pad,
             }  # fmt: skip
-            refuse_with("global" if global_pool else "adaptive", window, "adaptive pooling picks its own windows")
+            chosen = "global" if global_pool else "adaptive"
+            refuse_with(chosen, window, "adaptive pooling picks its own windows", flag_shown="on")
             output = 1 if global_pool else request.adaptive
             return make_adaptive(
                 size=size, output=output, channels=channels, kind=request.type, global_pool=global_pool

@@ -139,7 +139,7 @@ def conv_params(
     """
     kernel = parse_per_dim(f, "f", dims, minimum=1)
     with spoken_as(_SHORT_NAMES):
-        _check_groups(d, k, groups)
+        _check_groups(parse_int(d, "in_channels", 1), parse_int(k, "out_channels", 1), parse_int(groups, "groups", 1))
     weight = _weight_shape(d, k, kernel, groups, transposed)
     return prod(weight) + (k if bias else 0)
 

@@ -244,12 +244,12 @@ def _parse_norm(norm: Given) -> float:
     if norm is None:
         return 2.0
     try:
-        value = float(norm) if isinstance(norm, (int, float, str)) and not isinstance(norm, bool) else math.nan
+        if not isinstance(norm, (int, float, str)) or isinstance(norm, bool):  # JSON's true is not a number
+            raise ValueError(norm)
+        value = float(norm)
     except ValueError:
-        value = math.nan
-    if math.isnan(value):
-        raise InvalidParameter("norm", norm, "a positive number p (LP pooling's norm)")
-    if not math.isfinite(value) or value <= 0:
+        raise InvalidParameter("norm", norm, "a positive number p (LP pooling's norm)") from None
+    if not math.isfinite(value) or value <= 0:  # nan too
         raise InvalidParameter(
             "norm",
             norm,

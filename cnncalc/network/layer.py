@@ -64,34 +64,36 @@ class Layer:
             return dict(self.kwargs)
         names = [arg.name for arg in signature]
         if len(self.args) > len(names):
-            raise InvalidParameter(
-                "model", self.written(), f"at most {len(names)} positional arguments for {self.kind}", ""
-            )
+            raise InvalidParameter("model", self.written_at(), f"at most {len(names)} positional arguments", "")
         bound = dict(zip(names, self.args, strict=False))
         for key, value in self.kwargs.items():
             if key not in names:
                 raise InvalidParameter(
-                    "model", self.written(), f"{self.kind}'s arguments: {', '.join(names)}", f"drop {key}="
+                    "model", self.written_at(), f"{self.kind}'s arguments: {', '.join(names)}", f"drop {key}="
                 )
             if key in bound:
-                raise InvalidParameter("model", self.written(), f"{key} given once", "")
+                raise InvalidParameter("model", self.written_at(), f"{key} given once", "")
             bound[key] = value
         for arg in signature:
             if bound.get(arg.name) is INFER_TOKEN and not arg.infer:
-                inferable = [a.name for a in signature if a.infer]
-                stands_for = f"; on {self.kind} it stands for {' or '.join(inferable)}" if inferable else ""
-                raise InvalidParameter(
-                    "model",
-                    self.written(),
-                    f"a value for {arg.name}: _ stands for a size read from the input{stands_for}",
-                    f"give {arg.name} a value",
+                inferable = " or ".join(a.name for a in signature if a.infer)
+                stands_for = f" ({inferable} on {self.kind})" if inferable else ""
+                raise argument_error(
+                    self,
+                    arg.name,
+                    f"a number, not _: _ stands for a size read from the input{stands_for}",
+                    f"give {arg.name} a number",
                 )
             if arg.name not in bound:
                 if arg.default is REQUIRED:
                     fix = f"add {arg.name} (or _ to infer it)"
-                    raise InvalidParameter("model", self.written(), f"{self.kind}'s argument {arg.name}", fix)
+                    raise InvalidParameter("model", self.written_at(), f"{self.kind}'s argument {arg.name}", fix)
                 bound[arg.name] = arg.default
         return bound
+
+    def written_at(self) -> str:
+        """The layer as written, and where it stands in its chain."""
+        return f"{self.written()} (layer #{self.index})" if self.index else self.written()
 
     def written(self, **changes: Any) -> str:
         """The layer as torch code, optionally with some arguments changed."""
@@ -219,12 +221,14 @@ def apply(layer: Layer, shape: tuple[int, ...], context: Context = Context()) ->
             raise LayerMismatch(
                 layer.label, words.words(error.expected), bracketed(shape), words.words(error.fix)
             ) from None
-        raise InvalidParameter(
-            "model",
-            layer.written(),
-            f"{words.subject(error.param)} {words.words(error.expected)}",
-            words.words(error.fix),
+        raise argument_error(
+            layer, words.subject(error.param), words.words(error.expected), words.words(error.fix)
         ) from None
+
+
+def argument_error(layer: Layer, name: str, expected: str, fix: str = "") -> InvalidParameter:
+    """An argument torch would refuse whatever the input: the layer as written is at fault, not what reaches it."""
+    return InvalidParameter("model", layer.written_at(), f"{name}: {expected}", fix)
 
 
 # The core's parameters by the names torch's layers take (None: a layer has no such argument).
@@ -286,16 +290,16 @@ def expected_size(
     if wanted is INFER_TOKEN:
         inferred[name] = got
         return got
-    if not isinstance(wanted, int) or isinstance(wanted, bool):
-        raise InvalidParameter(
-            "model",
-            layer.written(),
-            f"{name} as an int, like {layer.kind}({got}, …)",
-            f"use {layer.written(**{name: got})}",
-        )
+    need_int(layer, name, wanted, got)
     if wanted != got:
         raise LayerMismatch(layer.label, f"{name}={wanted}", f"{got} {noun}", f"use {layer.written(**{name: got})}")
     return int(wanted)
+
+
+def need_int(layer: Layer, name: str, wanted: Any, got: int) -> None:
+    """A size argument is an int, as torch takes it: '3', 3.0 and True are refused as written, not as a mismatch."""
+    if not isinstance(wanted, int) or isinstance(wanted, bool):
+        raise argument_error(layer, name, "an int, as torch takes it", f"use {layer.written(**{name: got})}")
 
 
 def per_dim(value: Any, name: str = "") -> Any:

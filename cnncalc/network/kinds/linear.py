@@ -6,7 +6,7 @@ from math import prod
 from typing import Any
 
 from ...errors import LayerMismatch, Setting, Words
-from ..layer import INFER_TOKEN, Arg, Context, Layer, Outcome, layer_kind, positive
+from ..layer import INFER_TOKEN, Arg, Context, Layer, Outcome, layer_kind, need_int, positive
 
 
 @layer_kind("Linear", signature=(Arg("in_features", infer=True), Arg("out_features"), Arg("bias", True)))
@@ -18,12 +18,14 @@ def linear(layer: Layer, bound: dict[str, Any], shape: tuple[int, ...], context:
     wanted = bound["in_features"]
     if wanted is INFER_TOKEN:
         inferred["in_features"] = got
-    elif wanted != got:
-        received = f"{'·'.join(map(str, context.factors))} = {got}" if context.factors else str(got)
-        fix = f"use {layer.written(in_features=got)}"
-        if context.after_flatten_of_spatial:
-            fix += ", or put an AdaptiveAvgPool before Flatten to fix the size"
-        raise LayerMismatch(layer.label, f"in_features={wanted}", received, fix)
+    else:
+        need_int(layer, "in_features", wanted, got)
+        if wanted != got:
+            received = f"{'·'.join(map(str, context.factors))} = {got}" if context.factors else str(got)
+            fix = f"use {layer.written(in_features=got)}"
+            if context.after_flatten_of_spatial:
+                fix += ", or put an AdaptiveAvgPool before Flatten to fix the size"
+            raise LayerMismatch(layer.label, f"in_features={wanted}", received, fix)
     out = positive(layer, "out_features", bound["out_features"])
     params = got * out + (out if bound["bias"] else 0)
     return Outcome((*shape[:-1], out), params, prod(shape[:-1]) * got * out, resets_field=True, inferred=inferred)
