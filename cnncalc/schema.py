@@ -346,9 +346,14 @@ SOLVE = _object(
                 {"type": "object", "additionalProperties": {"type": "array", "items": _SOLUTION}},
             ]
         },
+        "bounds": {"type": "object", "additionalProperties": POSITIVE},
         "verified": VERIFIED,
-        "confirmed": NONNEG,
+        "confirmed": {"type": "integer", "minimum": 0, "description": "how many torch really built and ran"},
+        "skipped": {"type": ["string", "null"], "description": "why some or all were not built"},
+        "torch": {"type": "array", "items": STRING},
+        "output_shape": SHAPE,
     },
+    ["command", "kind", "input_shape", "target_shape", "per_axis", "solutions", "verified", "confirmed", "torch"],
 )
 
 BATCH_ERROR = _object(

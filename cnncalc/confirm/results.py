@@ -53,4 +53,10 @@ class SolveCheck:
 
     @property
     def confirmed(self) -> int:
-        return len(self.calls)
+        """How many torch really built and ran (a layer too big for torch is skipped, not confirmed)."""
+        return sum(1 for call in self.calls if call.verified)
+
+    @property
+    def skipped(self) -> str:
+        """Why some were not built ("" when every one was)."""
+        return next((call.skipped for call in self.calls if not call.verified), "")

@@ -50,14 +50,19 @@ def tables(result: SolveResult, check: SolveCheck | None) -> list[Section]:
     ]
     if not result.uniform:
         notes.append(("axes", "each axis is solved on its own: any solution of one combines with any of another"))
-    if check is None:
-        notes.append(("torch", "not confirmed (--no-verify)"))
-    else:
-        notes.append(
-            ("torch", f"the first {check.confirmed} built and run on the meta device, each giving the target ✓")
-        )
+    notes.append(("torch", _confirmation_text(check)))
     sections.append(Section(notes))
     return sections
+
+
+def _confirmation_text(check: SolveCheck | None) -> str:
+    if check is None:
+        return "not confirmed (--no-verify)"
+    if not check.confirmed:
+        return f"not confirmed: {check.skipped}"
+    text = f"the first {check.confirmed} built and run on the meta device, each giving the target ✓"
+    unbuilt = len(check.calls) - check.confirmed
+    return text + (f"; {unbuilt} more not built: {check.skipped}" if unbuilt else "")
 
 
 def to_json(result: SolveResult, check: SolveCheck | None) -> dict[str, Any]:
@@ -91,9 +96,11 @@ def to_json(result: SolveResult, check: SolveCheck | None) -> dict[str, Any]:
         },
         "per_axis": not result.uniform,
         "solutions": solutions,
-        "verified": None if check is None else True,
+        # true only when torch built and ran at least one, and every one it built gave the target
+        "verified": True if check is not None and check.confirmed else None,
         "confirmed": 0 if check is None else check.confirmed,
-        "torch": [] if check is None else [layer_call(call) for call in check.calls],
+        "skipped": "--no-verify" if check is None else (check.skipped or None),
+        "torch": [] if check is None else [layer_call(call) for call in check.calls if call.verified],
         "output_shape": list(result.output_shape),
     }
 
