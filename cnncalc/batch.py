@@ -21,14 +21,23 @@ from .errors import CnnCalcError, ExpectationNotMet, InvalidParameter
 from .views.common import SCHEMA_VERSION
 
 
-def run_batch(lines: Iterable[str], out: TextIO, verify: bool = True) -> int:
+def run_batch(lines: Iterable[str | bytes], out: TextIO, verify: bool = True) -> int:
     """Answer every line; return 3 on any disagreement with torch, else 2 on any bad
-    line, else 1 on any unmet expectation, else 0."""
+    line, else 1 on any unmet expectation, else 0.
+
+    Lines may come as bytes (a file, standard input): each is decoded on its own, so bytes that are not
+    UTF-8 spoil their line only.
+    """
     worst = 0
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue  # blank lines (a trailing newline, spacing) ask nothing
-        answer, code = answer_line(number, line, verify)
+    for number, raw in enumerate(lines, start=1):
+        try:
+            line = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        except UnicodeDecodeError as error:
+            answer, code = _error(number, f"not UTF-8 text: byte {error.start + 1} is {raw[error.start]:#04x}", None), 2
+        else:
+            if not line.strip():
+                continue  # blank lines (a trailing newline, spacing) ask nothing
+            answer, code = answer_line(number, line, verify)
         worst = max(worst, code)
         out.write(json.dumps(answer) + "\n")
     return worst
@@ -36,10 +45,15 @@ def run_batch(lines: Iterable[str], out: TextIO, verify: bool = True) -> int:
 
 def answer_line(number: int, line: str, verify: bool = True) -> tuple[JSON, int]:
     """One line's answer and its exit code."""
+    line = line.rstrip("\r\n")  # the column of an error counts within the line, whichever line it is
     try:
         parsed: object = json.loads(line)
     except json.JSONDecodeError as error:
         return _error(number, f"not JSON: {error.msg} at column {error.colno}", None), 2
+    except RecursionError:
+        return _error(number, "not JSON cnncalc reads: nested too deep (JSON requests are one level deep)", None), 2
+    except ValueError:  # an integer of more digits than Python converts (4,300): sizes stop at 10^100 anyway
+        return _error(number, "not JSON cnncalc reads: a number of thousands of digits", None), 2
     if not isinstance(parsed, dict):
         shown = line.strip()[:40]
         return _error(number, f'expected a JSON object like {{"cmd": "conv", ...}}, got {shown}', None), 2

@@ -376,11 +376,12 @@ def batch(
     from .batch import run_batch
 
     with reporting():
+        # Bytes, a line at a time: a line that is not UTF-8 spoils itself only.
         if file == "-":
-            code = run_batch(sys.stdin, sys.stdout, verify)
+            code = run_batch(sys.stdin.buffer, sys.stdout, verify)
         else:
             try:
-                handle = open(file, encoding="utf-8")  # noqa: SIM115 - closed below, streamed meanwhile
+                handle = open(file, "rb")  # noqa: SIM115 - closed below, streamed meanwhile
             except OSError as error:
                 raise InvalidParameter("file", file, "a readable file of JSON lines", error.strerror or "") from None
             with handle:

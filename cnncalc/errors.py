@@ -17,6 +17,7 @@ Only the CLI turns them into a line on stderr and an exit code.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -100,6 +101,10 @@ class Spelling:
         """The parameter as a JSON key or keyword (batch mode's ``param`` field)."""
         return self.name(param) or param
 
+    def value(self, value: object) -> str:
+        """A given value as the reader wrote it, cut short past a line's worth (a 10 MB value is not echoed)."""
+        return shortened(str(value))
+
     def words(self, message: Message) -> str:
         """``message`` in this interface's words (Python's where a part is unspeakable and no other is offered)."""
         if isinstance(message, str):
@@ -137,6 +142,13 @@ class Spelling:
 
 
 PYTHON = Spelling()
+SHOWN_CHARACTERS = 200  # of a given value, in a message
+
+
+def shortened(text: str) -> str:
+    if len(text) <= SHOWN_CHARACTERS:
+        return text
+    return f"{text[: SHOWN_CHARACTERS - 40]}… ({len(text):,} characters)"
 
 
 # Parameters given as command-line arguments, not --options.
@@ -144,11 +156,23 @@ ARGUMENTS = frozenset({"model", "file", "command"})
 
 
 class CommandLine(Spelling):
-    """Options: ``--s 1``, flags ``--transposed``; ``prefix`` "" for batch mode, whose keys have no dashes."""
+    """Options: ``--s 1``, flags ``--transposed``; ``prefix`` "" for batch mode, whose keys have no dashes and
+    whose values are JSON (``true``, ``{"a": 1}``), shown as JSON."""
 
-    def __init__(self, names: Mapping[str, str | None] | None = None, prefix: str = "--") -> None:
+    def __init__(
+        self, names: Mapping[str, str | None] | None = None, prefix: str = "--", json_values: bool = False
+    ) -> None:
         super().__init__(names)
         self.prefix = prefix
+        self.json_values = json_values
+
+    def value(self, value: object) -> str:
+        if self.json_values and not isinstance(value, str):
+            try:
+                return shortened(json.dumps(value))
+            except (TypeError, ValueError):  # not a JSON value after all: as Python prints it
+                pass
+        return super().value(value)
 
     def name(self, param: str) -> str | None:
         key = self.key(param)
@@ -201,7 +225,8 @@ class InvalidParameter(CnnCalcError):
         super().__init__(param, value, expected, fix)
 
     def describe(self, spelling: Spelling = PYTHON) -> str:
-        line = f"{spelling.subject(self.param)} got {self.value}, expected {spelling.words(self.expected)}"
+        given = spelling.value(self.value)
+        line = f"{spelling.subject(self.param)} got {given}, expected {spelling.words(self.expected)}"
         fix = spelling.words(self.fix)
         return f"{line}: {fix}" if fix else line
 

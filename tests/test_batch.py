@@ -140,7 +140,7 @@ def test_refusals_read_as_on_the_command_line(cnncalc: Run) -> None:
         ('{"cmd": "pool", "w": 8, "f": 2, "type": 5}', "type got 5, expected max, avg or lp"),
         ('{"cmd": "lstm", "hidden": 4, "input": 2, "cell": 3}', "cell got 3, expected lstm, gru or rnn"),
         ('{"cmd": "lstm", "hidden": 4, "input": 2, "nonlinearity": 3}', "nonlinearity got 3, expected tanh or relu"),
-        ('{"cmd": "pool", "w": 8, "f": 2, "type": "lp", "norm": true}', "norm got True, expected a positive number p"),
+        ('{"cmd": "pool", "w": 8, "f": 2, "type": "lp", "norm": true}', "norm got true, expected a positive number p"),
     ],
 )
 def test_values_of_the_wrong_json_type_are_bad_lines(line: str, error: str) -> None:

@@ -28,7 +28,7 @@ CLI_NAMES = {
     "count_include_pad": "no_count_pad", "bias": "no_bias",
 }  # fmt: skip
 CLI = CommandLine(CLI_NAMES)
-BATCH = CommandLine(CLI_NAMES, prefix="")  # a batch line's keys, without the dashes
+BATCH = CommandLine(CLI_NAMES, prefix="", json_values=True)  # a batch line's keys, without the dashes
 ResultT = TypeVar("ResultT")
 CheckT = TypeVar("CheckT")
 ShownT = TypeVar("ShownT", contravariant=True)

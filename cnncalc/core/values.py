@@ -37,10 +37,14 @@ def parse_int(value: IntLike, param: str, minimum: int = 0, what: Message = "") 
         raise InvalidParameter(param, value, expected)
     if isinstance(value, int):
         number = value
+    elif not isinstance(value, (str, float)):  # a list or an object from a batch line: shown as it was sent
+        raise InvalidParameter(param, value, expected)
     else:
         text = str(value).strip()
         if not text:
             raise InvalidParameter(param, "nothing", expected)
+        if not text.isascii():  # int() reads other scripts' digits ('٧' as 7): a size is written in 0-9
+            raise InvalidParameter(param, text, expected)
         if len(text) > MAX_DIGITS + 8:
             raise InvalidParameter(param, f"{text[:12]}…", (expected, f", below 10^{MAX_DIGITS}"))
         try:
