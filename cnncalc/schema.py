@@ -315,6 +315,7 @@ TRACE = _object(
         "device": {"enum": ["meta", "cpu", None], "description": "where torch ran a Python model (null: a chain)"},
         "notes": {"type": "array", "items": STRING},
         "verified": VERIFIED,
+        "skipped": {"type": ["string", "null"], "description": "why a chain was not confirmed"},
     },
 )
 

@@ -101,3 +101,82 @@ def test_sizes_are_written_in_ascii_digits(cnncalc: Run, digits: str) -> None:
     assert cnncalc("conv", "--w", digits, "--f", "3", "--no-verify") == (
         2, "", f"cnncalc: error: --w got {digits}, expected a width of at least 1\n"
     )  # fmt: skip
+
+
+# Chains torch would refuse (at construction or at run time): each is bad input, exit 2 and one line naming the
+# layer and its argument, with or without confirmation.
+REFUSED_CHAINS = [
+    ("3x8x8", "Unflatten(1, 3)", "expected unflattened_size: a tuple of whole numbers"),
+    ("3x8x8", "ZeroPad2d(1.5)", "expected padding: one number or 4"),
+    ("3x8x8", "Upsample(scale_factor=1e999)", "expected scale_factor: finite numbers above 0"),
+    ("3x8x8", "Upsample(size='4')", "expected size: whole numbers of at least 1"),
+    ("3x8x8", "Upsample(scale_factor=(2, 2, 2))", "expected scale_factor: one value or 2"),
+    ("3x8x8", "Upsample(scale_factor=2, mode='linear')", "expects a 3D input for mode='linear'"),
+    ("3x8x8", "LPPool2d(_, 3)", "expected norm_type: a number, not _"),
+    ("5:int64", "Embedding(_, 3)", "expected num_embeddings: a number, not _"),
+    ("5:int64", "Embedding('10', 4)", "expected num_embeddings: a whole number of at least 1"),
+    ("3x8x8", "Hardtanh(min_val=2, max_val=1)", "expected max_val: more than min_val=2"),
+    ("3x8x8", "MaxPool2d(2, ceil_mode='no')", "expected ceil_mode: True or False"),
+    ("3x8x8", "LeakyReLU('a')", "expected negative_slope: a finite number"),
+    ("3x8x8", "AvgPool2d(2, divisor_override=0)", "expected divisor_override: None or a whole number of at least 1"),
+    ("3x8x8", "Dropout(p=2)", "expected p: a probability, from 0 to 1"),
+    ("3x8x8", "BatchNorm2d(3, eps='x')", "expected eps: a finite number"),
+    ("3x8x8", "AdaptiveAvgPool2d(None)", "expected output_size: a size, or a tuple of them"),
+    ("5x3", "LSTM(3, 4, bidirectional='yes')", "expected bidirectional: True or False"),
+    ("5x3", "LSTM(3, 4, dropout=2)", "expected dropout: a probability, from 0 to 1"),
+    ("3x8x8", "ReLU(inplace='x')", "expected inplace: True or False"),
+    ("3x8x8", "Conv2d(3, 8, 3, padding='same-tf')", "expected padding: a number, a tuple, 'same' or 'valid'"),
+    ("3x8x8", "Conv2d(3, 8, 3) ->", "expected a layer on each side of every ->"),
+    ("3x8x8", "Conv2d(3, 8, 3) -> -> ReLU()", "expected a layer on each side of every ->"),
+    ("3x8x8", f"Conv2d(3, {10**100}, 3)", "expected numbers below 10^100"),
+    ("3x8x8", f"Conv2d(3, 8, 3, padding=-{10**100})", "expected numbers below 10^100"),
+    ("3x8x8", "ReLU(" + "1, " * 40_000 + ")", "expected a chain of at most 100,000"),
+]
+
+
+@pytest.mark.parametrize(("shape", "chain", "said"), REFUSED_CHAINS)
+def test_a_chain_torch_would_refuse_is_bad_input(cnncalc: Run, shape: str, chain: str, said: str) -> None:
+    code, out, err = cnncalc("trace", "--input", shape, "--no-verify", chain)
+    assert (code, out) == (2, ""), err
+    assert err.startswith("cnncalc: error: ") and err.count("\n") == 1 and said in err, err
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize(("shape", "chain", "said"), REFUSED_CHAINS[:8])
+def test_and_so_with_confirmation(cnncalc: Run, shape: str, chain: str, said: str) -> None:
+    code, out, err = cnncalc("trace", "--input", shape, chain)
+    assert (code, out, err.count("\n")) == (2, "", 1) and said in err, err
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float64"])
+@pytest.mark.parametrize("chain", ["Conv2d(3, 8, 3) -> BatchNorm2d(8) -> Flatten() -> Linear(_, 4)", "LSTM(8, 4)"])
+def test_other_float_dtypes_are_confirmed_with_weights_of_that_dtype(cnncalc: Run, dtype: str, chain: str) -> None:
+    code, out, err = cnncalc(
+        "trace", "--input", "3x8x8" if "Conv" in chain else "5x8", "--dtype", dtype, chain, "--json"
+    )
+    assert (code, err) == (0, "")
+    assert json.loads(out)["verified"] is True
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        (("--input", "3x8x8", "--batch", "1e30", "Conv2d(3, 8, 3)"), "past torch's int64 limit"),
+        (("--input", "3x8x8", f"Conv2d(3, {10**30}, 3)"), "past torch's int64 limit"),
+    ],
+)
+def test_a_chain_too_big_for_torch_is_exact_and_not_confirmed(cnncalc: Run, args: tuple[str, ...], reason: str) -> None:
+    code, out, err = cnncalc("trace", *args, "--json")
+    data = json.loads(out)
+    assert (code, err, data["verified"]) == (0, "", None)
+    assert reason in data["skipped"]
+    assert all(row["verified"] is None for row in data["layers"])
+
+
+@pytest.mark.parametrize(("chain", "shape"), [("LSTM(3, 4)", [8, 2, 3]), ("LSTM(3, 4, batch_first=True)", [2, 8, 3])])
+def test_the_batch_goes_where_a_recurrent_layer_reads_it(cnncalc: Run, chain: str, shape: list[int]) -> None:
+    code, out, _ = cnncalc("trace", "--input", "8x3", "--batch", "2", chain, "--json", "--no-verify")
+    row = json.loads(out)["layers"][0]
+    assert (code, row["input_shape"], row["output_shape"]) == (0, shape, [*shape[:2], 4])

@@ -83,7 +83,7 @@ def test_the_command_line_and_batch_keep_their_option_names(cnncalc: Run) -> Non
             "Conv2d(3, 8, 3, padding='circular')",
             "3x8x8",
             "model got Conv2d(3, 8, 3, padding='circular') (layer #1), "
-            "expected padding: a padding of at least 0, 'same' or 'valid'",
+            "expected padding: a number, a tuple, 'same' or 'valid'",
         ),
         (
             "LPPool2d(0, 3)",

@@ -92,7 +92,7 @@ class TraceCommand(Command[TraceRequest, Trace, TraceCheck | None]):
 
 def _counted(trace: Trace, check: TraceCheck | None) -> Trace:
     """The trace with a chain's FLOPs from its confirmation run, where it ran."""
-    return trace.with_flops(check.flops) if check is not None else trace
+    return trace.with_flops(check.flops) if check is not None and not check.skipped else trace
 
 
 TRACE = TraceCommand()

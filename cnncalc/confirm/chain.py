@@ -5,11 +5,12 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+from ..core.dtypes import INTEGER_DTYPES
 from ..errors import InvalidParameter, TorchDisagreement
 from ..network.layer import Layer
 from ..network.trace import Trace
 from .results import TraceCheck
-from .runtime import first_line, import_torch
+from .runtime import first_line, import_torch, too_big_for_torch
 
 
 def confirm_chain(trace: Trace, layers: list[Layer]) -> TraceCheck:
@@ -18,6 +19,10 @@ def confirm_chain(trace: Trace, layers: list[Layer]) -> TraceCheck:
     from ..tracing.engine import Call, NeedsValues, run
     from ..tracing.engine import Recorder as Engine
 
+    for layer, row in zip(layers, trace.rows, strict=True):
+        shapes = {"input": row.input_shape, "output": row.output_shape, f"{layer.label}'s weight": (row.params,)}
+        if reason := too_big_for_torch(shapes):
+            return TraceCheck((), skipped=f"{layer.label}: {reason}")
     torch = import_torch()
     modules = []
     for layer, row in zip(layers, trace.rows, strict=True):
@@ -26,10 +31,13 @@ def confirm_chain(trace: Trace, layers: list[Layer]) -> TraceCheck:
             with torch.device("meta"), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 modules.append(getattr(torch.nn, layer.kind)(*built.args, **built.kwargs))
-        except (TypeError, ValueError, RuntimeError) as error:  # arguments torch builds no layer from: bad input
+        except (TypeError, ValueError, RuntimeError, AssertionError) as error:  # no layer from these: bad input
             raise InvalidParameter(
                 "model", layer.written(), f"arguments torch accepts (torch: {first_line(error)})"
             ) from None
+
+    if trace.dtype not in INTEGER_DTYPES:  # a float16 input meets float16 weights, as a model cast .half() has
+        modules = [module.to(dtype=getattr(torch, trace.dtype)) for module in modules]
 
     class Chain(torch.nn.Module):  # type: ignore[misc,name-defined]
         def __init__(self) -> None:

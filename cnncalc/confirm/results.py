@@ -43,6 +43,7 @@ class TraceCheck:
 
     verified: tuple[bool, ...]
     flops: tuple[int | None, ...] = ()
+    skipped: str = ""  # why torch was not asked (a tensor past its int64 limit): then nothing is verified
 
 
 @dataclass(frozen=True)

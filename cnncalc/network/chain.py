@@ -16,20 +16,30 @@ from __future__ import annotations
 import ast
 from typing import Any
 
+from ..core.values import MAX_DIGITS
 from ..errors import InvalidParameter
 from .layer import INFER, INFER_TOKEN, Layer, check_known
 
 ARROW = "->"
+MAX_CHAIN_CHARACTERS = 100_000  # a network of hundreds of layers fits many times over
 
 
 def parse_chain(text: str) -> list[Layer]:
     """Layers from ``A(...) -> B(...)``; also one layer a line, with ``#`` comments."""
+    if len(text) > MAX_CHAIN_CHARACTERS:  # before ast.parse, which a megabyte of brackets runs out of memory
+        raise InvalidParameter(
+            "model", f"{len(text):,} characters", f"a chain of at most {MAX_CHAIN_CHARACTERS:,}", "write it in a file"
+        )
     links: list[str] = []
     for line in text.splitlines():
         code = line.split("#", 1)[0].strip()
         if code:
-            links += [part.strip() for part in _split_arrows(code)]
-    links = [link for link in links if link]
+            parts = [part.strip() for part in _split_arrows(code)]
+            if "" in parts:  # "A ->", "-> B", "A -> -> B": a link with no layer is a typo, not a layer
+                raise InvalidParameter(
+                    "model", code, "a layer on each side of every ->", "drop the extra ->, or add the missing layer"
+                )
+            links += parts
     if not links:
         raise InvalidParameter("model", repr(text), "at least one layer, like Conv2d(3, 16, 3) -> ReLU()")
     return [parse_layer(link, index) for index, link in enumerate(links, start=1)]
@@ -93,8 +103,10 @@ def literal(node: ast.expr, text: str, infer: bool = False) -> Any:
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant):
         value = node.operand.value
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return -value
+            return -literal(node.operand, text)
     if isinstance(node, ast.Constant) and isinstance(node.value, (int, float, str, bool, type(None))):
+        if isinstance(node.value, int) and abs(node.value) >= 10**MAX_DIGITS:  # as the options refuse it
+            raise InvalidParameter("model", text, f"numbers below 10^{MAX_DIGITS}", "")
         return node.value
     raise InvalidParameter(
         "model",

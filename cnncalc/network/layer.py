@@ -13,6 +13,7 @@ what leaves it, or raises ``LayerMismatch`` saying what the layer expected, what
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,11 +38,44 @@ INFER_TOKEN: Any = _Infer()
 
 @dataclass(frozen=True)
 class Arg:
-    """One argument of a layer's constructor, in torch's order."""
+    """One argument of a layer's constructor, in torch's order, and what values it takes.
+
+    ``check`` says what a value must be ("True or False") when it is not one; arguments whose values a formula
+    reads (sizes, strides) are checked by the formula, with the input in hand.
+    """
 
     name: str
     default: object = REQUIRED
     infer: bool = False  # ``_`` may stand for it: the input's size fills it in
+    check: Callable[[object], str | None] | None = None
+
+
+# What the simple arguments take. Each returns what was expected, or None when the value is one.
+def flag(value: object) -> str | None:
+    # torch reads some flags by truth ('no' would switch ceil_mode on, or fail at run time): True or False only.
+    return None if isinstance(value, bool) else "True or False"
+
+
+def number(value: object) -> str | None:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    return None if ok else "a finite number"
+
+
+def probability(value: object) -> str | None:
+    return number(value) or (None if 0 <= value <= 1 else "a probability, from 0 to 1")  # type: ignore[operator]
+
+
+def optional_positive(value: object) -> str | None:
+    ok = value is None or (isinstance(value, int) and not isinstance(value, bool) and value >= 1)
+    return None if ok else "None or a whole number of at least 1"
+
+
+def optional_flag(value: object) -> str | None:
+    return None if value is None or isinstance(value, bool) else "None, True or False"
+
+
+def optional_number(value: object) -> str | None:
+    return None if value is None else number(value)
 
 
 @dataclass(frozen=True)
@@ -84,6 +118,10 @@ class Layer:
                     f"a number, not _: _ stands for a size read from the input{stands_for}",
                     f"give {arg.name} a number",
                 )
+            if arg.check is not None and arg.name in bound and bound[arg.name] is not INFER_TOKEN:
+                expected = arg.check(bound[arg.name])
+                if expected:
+                    raise argument_error(self, arg.name, expected)
             if arg.name not in bound:
                 if arg.default is REQUIRED:
                     fix = f"add {arg.name} (or _ to infer it)"

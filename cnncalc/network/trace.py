@@ -284,11 +284,19 @@ class Field:
         return tuple(self.size), tuple(self.jump)
 
 
+def _batched(first: Layer, shape: tuple[int, ...], batch: int) -> tuple[int, ...]:
+    """The input with its batch where the first layer reads it: a seq-first recurrent layer reads
+    [seq, batch, features], so ``--input 8x3`` (8 steps of 3) becomes [8, N, 3]; anything else [N, …]."""
+    if first.kind in ("LSTM", "GRU", "RNN") and len(shape) == 2 and first.bound()["batch_first"] is False:
+        return (shape[0], batch, shape[1])
+    return (batch, *shape)
+
+
 def trace_chain(
     layers: list[Layer], input_shapes: list[tuple[int, ...]], batch: int = 1, dtype: str = "float32"
 ) -> Trace:
     """Follow the input through ``layers``; raises ``LayerMismatch`` at the first that cannot take it."""
-    shape = (batch, *input_shapes[0])
+    shape = _batched(layers[0], input_shapes[0], batch)
     field = Field(len(shape) - 2)
     context = Context(integer_input=dtype in INDEX_DTYPES)
     rows = []

@@ -111,7 +111,7 @@ def tables(trace: Trace, check: TraceCheck | None) -> list[Section]:
     python = trace.python
     rows = []
     for i, row in enumerate(trace.rows):
-        verified = row.computed if python else bool(check and check.verified[i])
+        verified = row.computed if python else bool(check and not check.skipped and check.verified[i])
         mark = "✓" if verified else "·" if python else "—"
         cells = [str(row.index)]
         if python:
@@ -228,6 +228,8 @@ def trace_confirmation_text(trace: Trace, check: TraceCheck | None) -> str:
         )
     if check is None:
         return "not confirmed (--no-verify)"
+    if check.skipped:
+        return f"not confirmed: {check.skipped}"
     return f"every layer built and run on the meta device: {sum(check.verified)} of {len(trace.rows)} agree ✓"
 
 
@@ -236,12 +238,12 @@ def to_json(trace: Trace, check: TraceCheck | None) -> dict[str, Any]:
         row = trace.rows[i]
         if trace.python:
             return True if row.computed else None
-        return check.verified[i] if check else None
+        return check.verified[i] if check and not check.skipped else None
 
     if trace.python:
         overall: bool | None = True
     else:
-        overall = all(check.verified) if check else None
+        overall = all(check.verified) if check and not check.skipped else None
     data: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "command": "trace",
@@ -312,8 +314,16 @@ def to_json(trace: Trace, check: TraceCheck | None) -> dict[str, Any]:
         "device": trace.device or None,
         "notes": list(trace.notes),
         "verified": overall,
+        "skipped": _skipped(trace, check),
     }
     return data
+
+
+def _skipped(trace: Trace, check: TraceCheck | None) -> str | None:
+    """Why a chain was not confirmed; None when it was, or for a Python model (torch ran it)."""
+    if trace.python:
+        return None
+    return "--no-verify" if check is None else check.skipped or None
 
 
 def trace_text(trace: Trace, width: int | None = None) -> str:

@@ -15,6 +15,7 @@ from ..layer import (
     Receptive,
     dims_of,
     expected_size,
+    flag,
     layer_kind,
     need_rank,
     per_dim,
@@ -22,11 +23,12 @@ from ..layer import (
 
 CONV = (
     Arg("in_channels", infer=True), Arg("out_channels"), Arg("kernel_size"), Arg("stride", 1), Arg("padding", 0),
-    Arg("dilation", 1), Arg("groups", 1), Arg("bias", True), Arg("padding_mode", "zeros"),
+    Arg("dilation", 1), Arg("groups", 1), Arg("bias", True, check=flag), Arg("padding_mode", "zeros"),
 )  # fmt: skip
 CONV_TRANSPOSE = (
     Arg("in_channels", infer=True), Arg("out_channels"), Arg("kernel_size"), Arg("stride", 1), Arg("padding", 0),
-    Arg("output_padding", 0), Arg("groups", 1), Arg("bias", True), Arg("dilation", 1), Arg("padding_mode", "zeros"),
+    Arg("output_padding", 0), Arg("groups", 1), Arg("bias", True, check=flag), Arg("dilation", 1),
+    Arg("padding_mode", "zeros"),
 )  # fmt: skip
 
 
@@ -38,6 +40,9 @@ def conv(layer: Layer, bound: dict[str, Any], shape: tuple[int, ...], context: C
     need_rank(layer, shape, dims + 2, SPATIAL[dims])
     inferred: dict[str, int] = {}
     c_in = expected_size(layer, bound, "in_channels", shape[1], inferred)
+    if isinstance(bound["padding"], str) and bound["padding"] not in ("same", "valid"):
+        # TensorFlow's 'same-tf' is cnncalc's (conv --p same-tf), not torch's: a chain is written in torch
+        raise InvalidParameter("padding", repr(bound["padding"]), "a number, a tuple, 'same' or 'valid'")
     mode = bound["padding_mode"]
     if mode not in ("zeros", "reflect", "replicate", "circular"):
         raise InvalidParameter("padding_mode", mode, "'zeros', 'reflect', 'replicate' or 'circular'")

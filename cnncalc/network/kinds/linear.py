@@ -6,10 +6,22 @@ from math import prod
 from typing import Any
 
 from ...errors import LayerMismatch, Setting, Words
-from ..layer import INFER_TOKEN, Arg, Context, Layer, Outcome, layer_kind, need_int, positive
+from ..layer import (
+    INFER_TOKEN,
+    Arg,
+    Context,
+    Layer,
+    Outcome,
+    flag,
+    layer_kind,
+    need_int,
+    number,
+    optional_number,
+    positive,
+)
 
 
-@layer_kind("Linear", signature=(Arg("in_features", infer=True), Arg("out_features"), Arg("bias", True)))
+@layer_kind("Linear", signature=(Arg("in_features", infer=True), Arg("out_features"), Arg("bias", True, check=flag)))
 def linear(layer: Layer, bound: dict[str, Any], shape: tuple[int, ...], context: Context) -> Outcome:
     if not shape:
         raise LayerMismatch(layer.label, "a tensor with a feature axis", "a scalar")
@@ -32,8 +44,9 @@ def linear(layer: Layer, bound: dict[str, Any], shape: tuple[int, ...], context:
 
 
 EMBEDDING = (
-    Arg("num_embeddings"), Arg("embedding_dim"), Arg("padding_idx", None), Arg("max_norm", None),
-    Arg("norm_type", 2.0), Arg("scale_grad_by_freq", False), Arg("sparse", False),
+    Arg("num_embeddings"), Arg("embedding_dim"), Arg("padding_idx", None), Arg("max_norm", None, check=optional_number),
+    Arg("norm_type", 2.0, check=number), Arg("scale_grad_by_freq", False, check=flag),
+    Arg("sparse", False, check=flag),
 )  # fmt: skip
 
 
@@ -53,5 +66,6 @@ def embedding(layer: Layer, bound: dict[str, Any], shape: tuple[int, ...], conte
             "a float tensor",
             fix,
         )
-    num, dim = bound["num_embeddings"], bound["embedding_dim"]
+    num = positive(layer, "num_embeddings", bound["num_embeddings"])
+    dim = positive(layer, "embedding_dim", bound["embedding_dim"])
     return Outcome((*shape, dim), num * dim)

@@ -7,15 +7,27 @@ from typing import Any
 
 from ...core.values import bracketed
 from ...errors import InvalidParameter, LayerMismatch
-from ..layer import INFER_TOKEN, Arg, Context, Layer, Outcome, dims_of, expected_size, layer_kind
+from ..layer import (
+    INFER_TOKEN,
+    Arg,
+    Context,
+    Layer,
+    Outcome,
+    dims_of,
+    expected_size,
+    flag,
+    layer_kind,
+    number,
+    optional_number,
+)
 
 BATCH_NORM = (
-    Arg("num_features", infer=True), Arg("eps", 1e-5), Arg("momentum", 0.1), Arg("affine", True),
-    Arg("track_running_stats", True), Arg("bias", True),
+    Arg("num_features", infer=True), Arg("eps", 1e-5, check=number), Arg("momentum", 0.1, check=optional_number),
+    Arg("affine", True, check=flag), Arg("track_running_stats", True, check=flag), Arg("bias", True, check=flag),
 )  # fmt: skip
 INSTANCE_NORM = (
-    Arg("num_features", infer=True), Arg("eps", 1e-5), Arg("momentum", 0.1), Arg("affine", False),
-    Arg("track_running_stats", False), Arg("bias", True),
+    Arg("num_features", infer=True), Arg("eps", 1e-5, check=number), Arg("momentum", 0.1, check=optional_number),
+    Arg("affine", False, check=flag), Arg("track_running_stats", False, check=flag), Arg("bias", True, check=flag),
 )  # fmt: skip
 
 
@@ -50,7 +62,12 @@ def batch_norm(layer: Layer, bound: dict[str, Any], shape: tuple[int, ...], cont
     return Outcome(shape, params, inferred=inferred)
 
 
-LAYER_NORM = (Arg("normalized_shape", infer=True), Arg("eps", 1e-5), Arg("elementwise_affine", True), Arg("bias", True))
+LAYER_NORM = (
+    Arg("normalized_shape", infer=True),
+    Arg("eps", 1e-5, check=number),
+    Arg("elementwise_affine", True, check=flag),
+    Arg("bias", True, check=flag),
+)
 
 
 @layer_kind("LayerNorm", signature=LAYER_NORM)
@@ -72,7 +89,8 @@ def layer_norm(layer: Layer, bound: dict[str, Any], shape: tuple[int, ...], cont
 
 
 GROUP_NORM = (
-    Arg("num_groups"), Arg("num_channels", infer=True), Arg("eps", 1e-5), Arg("affine", True), Arg("bias", True),
+    Arg("num_groups"), Arg("num_channels", infer=True), Arg("eps", 1e-5, check=number),
+    Arg("affine", True, check=flag), Arg("bias", True, check=flag),
 )  # fmt: skip
 
 

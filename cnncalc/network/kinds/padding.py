@@ -6,18 +6,18 @@ from typing import Any
 
 from ...core.values import bracketed
 from ...errors import InvalidParameter, LayerMismatch
-from ..layer import Arg, Context, Layer, Outcome, dims_of, layer_kind
+from ..layer import Arg, Context, Layer, Outcome, dims_of, layer_kind, number
 
 _PADS = [f"{kind}Pad{n}d" for kind in ("Zero", "Reflection", "Replication") for n in (1, 2, 3)]
 
 
 @layer_kind(*_PADS, signature=(Arg("padding"),))
-@layer_kind(*(f"ConstantPad{n}d" for n in (1, 2, 3)), signature=(Arg("padding"), Arg("value")))
+@layer_kind(*(f"ConstantPad{n}d" for n in (1, 2, 3)), signature=(Arg("padding"), Arg("value", check=number)))
 def pad(layer: Layer, bound: dict[str, Any], shape: tuple[int, ...], context: Context) -> Outcome:
     dims = dims_of(layer.kind)
     padding = bound["padding"]
-    pads = [padding] * (2 * dims) if isinstance(padding, int) else list(padding)
-    if len(pads) != 2 * dims:
+    pads = [padding] * (2 * dims) if isinstance(padding, int) else list(padding) if isinstance(padding, tuple) else []
+    if len(pads) != 2 * dims or not all(isinstance(p, int) and not isinstance(p, bool) for p in pads):
         raise InvalidParameter("padding", padding, f"one number or {2 * dims} (left, right, top, bottom, …)")
     if len(shape) < dims + 1 or (not layer.kind.startswith(("Zero", "Constant")) and len(shape) > dims + 2):
         ranks = (

@@ -6,17 +6,30 @@ from typing import Any
 
 from ...core.pool import make_adaptive, make_pool_spec, pool_geometry
 from ...errors import InvalidParameter
-from ..layer import SPATIAL, Arg, Context, Layer, Outcome, Receptive, dims_of, layer_kind, need_rank, per_dim
+from ..layer import (
+    SPATIAL,
+    Arg,
+    Context,
+    Layer,
+    Outcome,
+    Receptive,
+    dims_of,
+    flag,
+    layer_kind,
+    need_rank,
+    optional_positive,
+    per_dim,
+)
 
 MAX_POOL = (
-    Arg("kernel_size"), Arg("stride", None), Arg("padding", 0), Arg("dilation", 1), Arg("return_indices", False),
-    Arg("ceil_mode", False),
+    Arg("kernel_size"), Arg("stride", None), Arg("padding", 0), Arg("dilation", 1),
+    Arg("return_indices", False, check=flag), Arg("ceil_mode", False, check=flag),
 )  # fmt: skip
 AVG_POOL = (
-    Arg("kernel_size"), Arg("stride", None), Arg("padding", 0), Arg("ceil_mode", False),
-    Arg("count_include_pad", True), Arg("divisor_override", None),
+    Arg("kernel_size"), Arg("stride", None), Arg("padding", 0), Arg("ceil_mode", False, check=flag),
+    Arg("count_include_pad", True, check=flag), Arg("divisor_override", None, check=optional_positive),
 )  # fmt: skip
-LP_POOL = (Arg("norm_type"), Arg("kernel_size"), Arg("stride", None), Arg("ceil_mode", False))
+LP_POOL = (Arg("norm_type"), Arg("kernel_size"), Arg("stride", None), Arg("ceil_mode", False, check=flag))
 
 
 @layer_kind("MaxPool1d", "MaxPool2d", "MaxPool3d", signature=MAX_POOL)
@@ -48,12 +61,14 @@ def pool(layer: Layer, bound: dict[str, Any], shape: tuple[int, ...], context: C
 @layer_kind("AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", signature=(Arg("output_size"),))
 @layer_kind(
     "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d",
-    signature=(Arg("output_size"), Arg("return_indices", False)),
+    signature=(Arg("output_size"), Arg("return_indices", False, check=flag)),
 )  # fmt: skip
 def adaptive(layer: Layer, bound: dict[str, Any], shape: tuple[int, ...], context: Context) -> Outcome:
     dims = dims_of(layer.kind)
     need_rank(layer, shape, dims + 2, SPATIAL[dims])
     wanted = bound["output_size"]
+    if wanted is None:  # None keeps an axis's size, inside a tuple only
+        raise InvalidParameter("output_size", None, "a size, or a tuple of them (None in it keeps that axis)")
     sizes = list(wanted) if isinstance(wanted, (tuple, list)) else [wanted] * dims
     if len(sizes) != dims:
         raise InvalidParameter("output_size", wanted, f"{dims} sizes")

@@ -7,11 +7,12 @@ from typing import Any
 from ...core.rnn import make_rnn_spec, rnn_geometry
 from ...core.values import bracketed
 from ...errors import LayerMismatch
-from ..layer import Arg, Context, Layer, Outcome, expected_size, layer_kind
+from ..layer import Arg, Context, Layer, Outcome, expected_size, flag, layer_kind, probability
 
 RECURRENT = (
     Arg("input_size", infer=True), Arg("hidden_size"), Arg("num_layers", 1), Arg("nonlinearity", "tanh"),
-    Arg("bias", True), Arg("batch_first", False), Arg("dropout", 0.0), Arg("bidirectional", False),
+    Arg("bias", True, check=flag), Arg("batch_first", False, check=flag), Arg("dropout", 0.0, check=probability),
+    Arg("bidirectional", False, check=flag),
     Arg("proj_size", 0),
 )  # fmt: skip
 
