@@ -180,3 +180,60 @@ def test_the_batch_goes_where_a_recurrent_layer_reads_it(cnncalc: Run, chain: st
     code, out, _ = cnncalc("trace", "--input", "8x3", "--batch", "2", chain, "--json", "--no-verify")
     row = json.loads(out)["layers"][0]
     assert (code, row["input_shape"], row["output_shape"]) == (0, shape, [*shape[:2], 4])
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (("--frames",), "--frames got given, expected --show with it: one picture per window position: add --show"),
+        (("--json", "--svg", "out.svg"), "--svg got out.svg, expected the table, which --json does not print: "
+         "drop --json or --svg"),
+        (("--quiet", "--show"), "--show got given, expected the table, which --quiet does not print: "
+         "drop --quiet or --show"),
+        (("--json", "--explain"), "--explain got given, expected the table, which --json does not print: "
+         "drop --json or --explain"),
+        (("--svg", "/no/such/folder/out.svg"), "--svg got /no/such/folder/out.svg, expected a file cnncalc can "
+         "write: check the folder exists"),
+        (("--html", "/"), "--html got /, expected a file cnncalc can write: check the folder exists"),
+        (("--expect", "3xq"), "--expect got q, expected a shape like 3x3 or 16x3x3 (or out=1x10 for a named output)"),
+        (("--target", "3", "--explain"), "--explain got given, expected no --explain with --target: each row is a "
+         "solution: drop --explain"),
+    ],
+)  # fmt: skip
+def test_output_options_that_would_be_ignored_or_fail_late_are_refused_first(
+    cnncalc: Run, args: tuple[str, ...], line: str
+) -> None:
+    # nothing is printed before the refusal: it comes before any work
+    assert cnncalc("conv", "--w", "7", "--f", "3", "--no-verify", *args) == (2, "", f"cnncalc: error: {line}\n")
+
+
+def test_an_unwritable_export_is_one_line_not_a_traceback(cnncalc: Run, tmp_path: object) -> None:
+    from pathlib import Path
+
+    folder = Path(str(tmp_path)) / "locked"
+    folder.mkdir()
+    (folder / "out.svg").mkdir()  # a folder where the file would go: the check of the folder passes, writing fails
+    code, _, err = cnncalc("conv", "--w", "7", "--f", "3", "--no-verify", "--svg", str(folder / "out.svg"))
+    assert (code, err.count("\n")) == (2, 1)
+    assert err.startswith(f"cnncalc: error: --svg got {folder / 'out.svg'}, expected a file cnncalc can write")
+
+
+def test_whatever_escapes_the_checks_is_still_one_line_and_exit_2(
+    cnncalc: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cnncalc.core import conv
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise KeyError("a check cnncalc lacks")
+
+    monkeypatch.setattr(conv, "conv_geometry", broken)
+    monkeypatch.setattr("cnncalc.commands.conv.conv_geometry", broken)
+    code, out, err = cnncalc("conv", "--w", "7", "--f", "3", "--no-verify")
+    assert (code, out) == (2, "")
+    assert err == (
+        "cnncalc: error: this input reached no check of cnncalc's and failed there "
+        "(KeyError: 'a check cnncalc lacks'); please report it\n"
+    )
+    batch_code, answers = batch(GOOD, GOOD)
+    assert batch_code == 2 and [a["line"] for a in answers] == [1, 2]
+    assert all("reached no check" in str(a["error"]) for a in answers)

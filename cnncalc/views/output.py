@@ -6,6 +6,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..errors import InvalidParameter
 from . import table
 from .table import Section
 
@@ -54,7 +55,13 @@ class Export:
         console = Console(record=True, file=io.StringIO(), width=width, color_system=None)
         for line in lines:
             console.print(line, markup=False, highlight=False, soft_wrap=True)
-        if self.svg:
-            console.save_svg(self.svg, title=title, clear=False)
-        if self.html:
-            console.save_html(self.html, clear=False)
+        for option, path in (("svg", self.svg), ("html", self.html)):
+            if not path:
+                continue
+            try:
+                if option == "svg":
+                    console.save_svg(path, title=title, clear=False)
+                else:
+                    console.save_html(path, clear=False)
+            except OSError as error:
+                raise InvalidParameter(option, path, "a file cnncalc can write", error.strerror or str(error)) from None
