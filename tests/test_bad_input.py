@@ -237,3 +237,34 @@ def test_whatever_escapes_the_checks_is_still_one_line_and_exit_2(
     batch_code, answers = batch(GOOD, GOOD)
     assert batch_code == 2 and [a["line"] for a in answers] == [1, 2]
     assert all("reached no check" in str(a["error"]) for a in answers)
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (("conv", "--w", "224", "--target", "112", "--max-f", "1e9"),
+         "--max-f got 1000000000, expected bounds that leave at most 1,000,000 windows to try, but F·S·(P + 1)·d = "
+         "1,000,000,000·4·6·3 = 72,000,000,000: lower --max-f, --max-s, --max-p or --max-dilation"),
+        (("lstm", "--hidden", "8", "--input", "4", "--layers", "1e6"),
+         "--layers got 1000000, expected at most 1,000 layers (cnncalc lists and confirms every layer's tensors)"),
+        (("trace", "--input", "3x8x8", "/no/such/model.txt"),
+         "model got /no/such/model.txt, expected a file of layers or a chain, but there is no such file"),
+        (("trace", "--input", "3x8x8", "my model.txt"),
+         "model got my model.txt, expected a file of layers or a chain, but there is no such file"),
+        (("trace", "--input", "3x8x8", "/dev/null"),
+         "model got /dev/null, expected a text file of layers, but this is not a regular file"),
+    ],
+)  # fmt: skip
+def test_unbounded_work_and_missing_files_are_refused_at_once(cnncalc: Run, args: tuple[str, ...], line: str) -> None:
+    assert cnncalc(*args, "--no-verify") == (2, "", f"cnncalc: error: {line}\n")
+
+
+def test_a_model_path_with_a_space_is_a_path(cnncalc: Run, tmp_path: object) -> None:
+    from pathlib import Path
+
+    folder = Path(str(tmp_path)) / "my models"
+    folder.mkdir()
+    (folder / "chain.txt").write_text("Conv2d(3, 8, 3)\nReLU()\n")
+    assert cnncalc("trace", "--input", "3x32x32", str(folder / "chain.txt"), "--no-verify", "--quiet") == (
+        0, "1x8x30x30\n", ""
+    )  # fmt: skip

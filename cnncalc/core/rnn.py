@@ -185,7 +185,7 @@ def make_rnn_spec(
         cell=kind,
         input_size=input_size,
         hidden=hidden_size,
-        layers=parse_int(layers, "layers", 1, "at least 1 layer"),
+        layers=_layers(layers),
         bidirectional=bidirectional,
         proj=proj_size,
         bias=bias,
@@ -222,3 +222,17 @@ def rnn_geometry(spec: RnnSpec) -> RnnGeometry:
         h_n_shape=(states, spec.batch, spec.h_size),
         c_n_shape=(states, spec.batch, spec.hidden) if spec.cell == "lstm" else None,
     )
+
+
+# cnncalc lists every layer's tensors and confirms each one: a deeper stack takes seconds per thousand layers,
+# and no recurrent network in use comes near it.
+MAX_LAYERS = 1_000
+
+
+def _layers(layers: IntLike) -> int:
+    n = parse_int(layers, "layers", 1, "at least 1 layer")
+    if n > MAX_LAYERS:
+        raise InvalidParameter(
+            "layers", n, f"at most {MAX_LAYERS:,} layers (cnncalc lists and confirms every layer's tensors)"
+        )
+    return n

@@ -52,13 +52,27 @@ class Solution:
         return self.s > 1
 
 
+# Every (F, S, P, d) within the bounds is tried, about 2 µs each: a million is two seconds an axis.
+MAX_CANDIDATES = 1_000_000
+
+
 def make_bounds(max_f: IntLike = 11, max_s: IntLike = 4, max_p: IntLike = 5, max_dilation: IntLike = 3) -> SolveBounds:
-    return SolveBounds(
+    bounds = SolveBounds(
         parse_int(max_f, "max_f", 1, "a largest kernel of at least 1"),
         parse_int(max_s, "max_s", 1, "a largest stride of at least 1"),
         parse_int(max_p, "max_p", 0, "a largest padding of at least 0"),
         parse_int(max_dilation, "max_dilation", 1, "a largest dilation of at least 1"),
     )
+    candidates = bounds.max_f * bounds.max_s * (bounds.max_p + 1) * bounds.max_dilation
+    if candidates > MAX_CANDIDATES:
+        raise InvalidParameter(
+            "max_f",
+            bounds.max_f,
+            f"bounds that leave at most {MAX_CANDIDATES:,} windows to try, but F·S·(P + 1)·d = "
+            f"{bounds.max_f:,}·{bounds.max_s:,}·{bounds.max_p + 1:,}·{bounds.max_dilation:,} = {candidates:,}",
+            ("lower ", Name("max_f"), ", ", Name("max_s"), ", ", Name("max_p"), " or ", Name("max_dilation")),
+        )
+    return bounds
 
 
 def _rank(solution: Solution) -> tuple[int, ...]:

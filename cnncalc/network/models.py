@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InvalidParameter
-from .chain import literal, parse_chain
+from .chain import MAX_CHAIN_CHARACTERS, literal, parse_chain
 from .layer import Layer
 
 # package.module:name or path/to/file.py:name, then an optional dotted name and a call
@@ -99,10 +99,15 @@ def resolve_model(text: str) -> ModelSource:
     reference = parse_reference(stripped)
     if reference is not None:
         return ModelSource(python=reference)
-    if "(" not in stripped and "->" not in stripped and os.path.isfile(stripped):
-        try:
-            with open(stripped, encoding="utf-8") as handle:
-                return ModelSource(layers=parse_chain(handle.read()))
-        except (OSError, UnicodeDecodeError) as error:
-            raise InvalidParameter("model", text, "a readable text file of layers", str(error)) from None
+    if "(" not in stripped and "->" not in stripped:
+        if os.path.isfile(stripped):
+            try:
+                with open(stripped, encoding="utf-8") as handle:  # a chain past the limit is refused, not read
+                    return ModelSource(layers=parse_chain(handle.read(MAX_CHAIN_CHARACTERS + 1)))
+            except (OSError, UnicodeDecodeError) as error:
+                raise InvalidParameter("model", text, "a readable text file of layers", str(error)) from None
+        if os.path.exists(stripped):  # /dev/null, a folder, a pipe
+            raise InvalidParameter("model", text, "a text file of layers, but this is not a regular file")
+        if os.sep in stripped or os.path.splitext(stripped)[1]:  # a path, not a layer's name like ReLU
+            raise InvalidParameter("model", text, "a file of layers or a chain, but there is no such file")
     return ModelSource(layers=parse_chain(stripped))
