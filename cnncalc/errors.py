@@ -146,6 +146,10 @@ SHOWN_CHARACTERS = 200  # of a given value, in a message
 
 
 def shortened(text: str) -> str:
+    """``text`` fit for one line of a message: control characters escaped (a newline would make two), and cut
+    short past a line's worth."""
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
     if len(text) <= SHOWN_CHARACTERS:
         return text
     return f"{text[: SHOWN_CHARACTERS - 40]}… ({len(text):,} characters)"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ...core.values import bracketed
 from ...errors import InvalidParameter, LayerMismatch
 from ..layer import Arg, Context, Formula, Layer, Outcome, axis, flag, layer_kind, number, probability
 
@@ -41,6 +42,10 @@ def _activation(names: tuple[str, ...]) -> Callable[[Formula], Formula]:
 @layer_kind("Identity", signature=None)  # torch's Identity takes any arguments, and ignores them
 @layer_kind(*DROPOUTS, signature=(Arg("p", 0.5, check=probability), _INPLACE))
 def same(layer: Layer, bound: dict[str, Any], shape: tuple[int, ...], context: Context) -> Outcome:
+    if layer.kind == "Dropout1d" and len(shape) not in (2, 3):  # torch checks 1d's rank only, even in eval
+        raise LayerMismatch(
+            layer.label, "a 2D or 3D input [N, C] or [N, C, L]", f"{bracketed(shape)} ({len(shape)}D)", ""
+        )
     if layer.kind in _DIM_ARGUMENTS and bound["dim"] is not None:
         axis(layer, shape, bound["dim"], "dim")
     if layer.kind == "Hardtanh" and not bound["min_val"] < bound["max_val"]:
