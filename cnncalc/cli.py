@@ -155,8 +155,20 @@ def run_command(
             answer.check_expectation(expect)
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        sys.stdout.write(f"cnncalc {version('cnncalc')}\n")
+        raise typer.Exit(0)
+
+
 @app.callback()
-def main_callback() -> None:
+def main_callback(
+    version: Annotated[
+        bool, typer.Option("--version", help="Print cnncalc's version.", is_eager=True, callback=_print_version)
+    ] = False,
+) -> None:
     """Shape calculator and layer inspector for CNNs and RNNs, confirmed by torch.
 
     Exit codes: 0 ok, 1 --expect not met, 2 bad input or impossible geometry,
@@ -175,7 +187,13 @@ def conv(
     f: F = None,
     s: Annotated[Text, typer.Option("--s", help="Stride S (default 1). " + PER_DIM, metavar="INT|AxB")] = None,
     p: Annotated[
-        Text, typer.Option("--p", help="Padding P (default 0), 'same' or 'valid'. " + PER_DIM, metavar="INT|AxB")
+        Text,
+        typer.Option(
+            "--p",
+            help="Padding P (default 0); 'same' or 'valid' as torch; 'same-tf' for TensorFlow's rule (any stride). "
+            + PER_DIM,
+            metavar="INT|AxB",
+        ),
     ] = None,
     dilation: Dilation = None,
     groups: Annotated[
@@ -301,7 +319,7 @@ def lstm(
     no_bias: Annotated[bool, typer.Option("--no-bias", help="A layer without biases.")] = False,
     batch: Annotated[str, typer.Option("--batch", help="Batch size.", metavar="INT")] = "1",
     seq: Annotated[str, typer.Option("--seq", help="Sequence length.", metavar="INT")] = "1",
-    batch_first: Annotated[bool, typer.Option("--batch-first", help="Tensors as [batch, seq, features].")] = False,
+    batch_first: Annotated[bool, typer.Option("--batch-first", help="Tensors as \\[batch, seq, features].")] = False,
     nonlinearity: Annotated[
         str, typer.Option("--nonlinearity", help="tanh or relu (plain RNN only).", metavar="NAME")
     ] = "tanh",

@@ -42,8 +42,14 @@ _AXIS: dict[str, Any] = {
     "axis": {"enum": ["W", "H", "Z"]},
     "input": POSITIVE,
     "output": POSITIVE,
-    "exact": BOOL,
-    "uncovered_input": NONNEG,
+    "exact": {"type": "boolean", "description": "the stride divides the room to slide: no rounding"},
+    "uncovered_input": {"type": "integer", "minimum": 0, "description": "input cells past the last window"},
+    "unread_input": {
+        "type": ["integer", "null"],
+        "minimum": 0,
+        "description": "input cells no tap reads: past the last window, between windows, between dilated taps "
+        "(null: a transposed convolution, or too many taps to count)",
+    },
 }
 _CONFIRMATION = {"verified": VERIFIED, "torch": TORCH, "skipped": {"type": ["string", "null"]}}
 
@@ -327,7 +333,9 @@ _SOLUTION = {
         "p": NONNEG,
         "dilation": POSITIVE,
         "output_padding": NONNEG,
-        "exact": {"type": ["boolean", "null"]},
+        "exact": {"type": "boolean", "description": "the stride divides the room to slide (no rounding)"},
+        "every_input_read": {"type": ["boolean", "null"], "description": "no input cell unread (null: not counted)"},
+        "unread_input": {"type": ["integer", "null"], "minimum": 0, "description": "input cells no tap reads"},
         "many_to_one": BOOL,
     },
     "required": ["f", "s", "p", "dilation", "many_to_one"],

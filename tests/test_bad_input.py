@@ -268,3 +268,17 @@ def test_a_model_path_with_a_space_is_a_path(cnncalc: Run, tmp_path: object) -> 
     assert cnncalc("trace", "--input", "3x32x32", str(folder / "chain.txt"), "--no-verify", "--quiet") == (
         0, "1x8x30x30\n", ""
     )  # fmt: skip
+
+
+def test_exact_and_unread_mean_the_same_in_every_output(cnncalc: Run) -> None:
+    # a dilated kernel whose taps skip cells: the table's picture, the axes and --target count the same cells
+    _, out, _ = cnncalc("conv", "--w", "9", "--f", "3", "--dilation", "3", "--s", "3", "--dims", "1", "--json",
+                        "--no-verify")  # fmt: skip
+    axis = json.loads(out)["axes"][0]
+    assert (axis["exact"], axis["uncovered_input"], axis["unread_input"]) == (False, 2, 6)
+    _, out, _ = cnncalc("conv", "--w", "9", "--dims", "1", "--target", "1", "--json", "--no-verify")
+    found = next(s for s in json.loads(out)["solutions"] if (s["f"], s["s"], s["p"], s["dilation"]) == (3, 3, 0, 3))
+    assert (found["exact"], found["every_input_read"], found["unread_input"]) == (False, False, 6)
+    _, out, _ = cnncalc("conv", "--w", "9", "--f", "3", "--dilation", "3", "--s", "3", "--dims", "1", "--show",
+                        "--no-verify")  # fmt: skip
+    assert out.split("padded input")[1].split("■ input")[0].count("×") == 6

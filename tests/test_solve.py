@@ -65,18 +65,18 @@ def test_transposed_solutions_and_their_output_padding(size: int, target: int) -
     assert listed == every
 
 
-def test_exactness_counts_every_unread_cell() -> None:
+def test_reading_every_input_counts_every_unread_cell() -> None:
     by_layer = {(x.f, x.s, x.p, x.dilation): x for x in solve_axis(224, 112)}
-    assert by_layer[(2, 2, 0, 1)].exact
-    assert by_layer[(1, 2, 0, 1)].ignored == 112  # every other cell
-    assert not by_layer[(1, 2, 0, 1)].exact
+    assert by_layer[(2, 2, 0, 1)].reads_every_input
+    assert by_layer[(1, 2, 0, 1)].unread == 112  # every other cell
+    assert not by_layer[(1, 2, 0, 1)].reads_every_input
 
 
 def test_ranking_is_stable_and_puts_whole_reads_first() -> None:
     first = solve_axis(224, 112)
     assert first == solve_axis(224, 112)
     assert [(x.f, x.s, x.p) for x in first[:3]] == [(2, 2, 0), (3, 2, 1), (4, 2, 1)]
-    exact = [x.exact for x in first]
+    exact = [x.reads_every_input for x in first]
     assert exact == sorted(exact, reverse=True)
 
 
@@ -130,7 +130,8 @@ def test_target_cli_json_and_confirmation(cnncalc: Run) -> None:
         "p": 0,
         "dilation": 1,
         "exact": True,
-        "ignored_input": 0,
+        "every_input_read": True,
+        "unread_input": 0,
         "many_to_one": True,
     }
     assert (data["confirmed"], data["verified"]) == (10, True)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from ..errors import InvalidParameter, Name
 from .values import IntLike, parse_int
-from .window import AXIS_LABELS, slide
+from .window import AXIS_LABELS, slide, unread_cells
 
 
 @dataclass(frozen=True)
@@ -38,13 +38,13 @@ class Solution:
     p: int
     dilation: int
     output_padding: int = 0
-    ignored: int | None = 0  # input cells no tap of any window reads (None: too many windows to count)
+    unread: int | None = 0  # input cells no tap of any window reads (None: too many windows to count)
 
     @property
-    def exact(self) -> bool:
+    def reads_every_input(self) -> bool:
         """Every input cell is read by some window: the far edge, the gaps between
         windows and between dilated taps included."""
-        return self.ignored == 0
+        return self.unread == 0
 
     @property
     def many_to_one(self) -> bool:
@@ -79,7 +79,7 @@ def _rank(solution: Solution) -> tuple[int, ...]:
     # What people usually want: no input wasted, no dilation, then the smallest
     # kernel, the least padding and the smallest stride.
     return (
-        not solution.exact,
+        not solution.reads_every_input,
         solution.dilation,
         solution.f,
         solution.p,
@@ -105,21 +105,8 @@ def solve_axis(size: int, target: int, bounds: SolveBounds = SolveBounds(), pool
                     axis = slide("W", size, f, s, p, p, d)
                     if axis.span > axis.padded_size or axis.output != target:
                         continue
-                    found.append(Solution(f, s, p, d, 0, ignored_cells(size, f, s, p, d, target)))
+                    found.append(Solution(f, s, p, d, 0, unread_cells(size, f, s, p, d, target)))
     return sorted(found, key=_rank)
-
-
-# Counting the cells read means listing every tap of every window; past this
-# many taps the count is not attempted.
-MAX_TAPS = 200_000
-
-
-def ignored_cells(size: int, f: int, s: int, p: int, d: int, output: int) -> int | None:
-    """How many of the input's cells no tap reads (window i reads i·S − P + j·d, j < F)."""
-    if output * f > MAX_TAPS:
-        return None
-    read = {i * s - p + j * d for i in range(output) for j in range(f)}
-    return size - sum(1 for cell in read if 0 <= cell < size)
 
 
 def solve_transposed_axis(size: int, target: int, bounds: SolveBounds = SolveBounds()) -> list[Solution]:

@@ -102,6 +102,29 @@ def slide(
     )
 
 
+# Counting the cells read means listing every tap of every window; past this many taps it is not attempted.
+MAX_TAPS = 200_000
+
+
+def unread_cells(size: int, kernel: int, stride: int, pad_before: int, dilation: int, output: int) -> int | None:
+    """How many of the input's cells no tap of any window reads: the far edge past the last window, the gaps
+    between windows, and the cells between dilated taps (window i reads i·S − P + j·d, j < F). None past
+    ``MAX_TAPS`` taps.
+
+    >>> unread_cells(9, 3, 3, 0, 3, 1)  # one window, taps at 0, 3, 6
+    6
+    """
+    if output * kernel > MAX_TAPS:
+        return None
+    read = {i * stride - pad_before + j * dilation for i in range(output) for j in range(kernel)}
+    return size - sum(1 for cell in read if 0 <= cell < size)
+
+
+def axis_unread(axis: AxisGeometry) -> int | None:
+    """``unread_cells`` of a sliding window's axis."""
+    return unread_cells(axis.size, axis.kernel, axis.stride, axis.pad_before, axis.dilation, axis.output)
+
+
 @dataclass(frozen=True)
 class SamePadding:
     """TensorFlow's "same" along one axis, and what reproduces it in torch."""

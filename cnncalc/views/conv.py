@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..core.conv import ConvGeometry
-from ..core.window import AxisGeometry
-from .common import SCHEMA_VERSION, confirmation_json, confirmation_text, memory_row, shape_rows
+from ..core.window import AxisGeometry, axis_unread
+from .common import SCHEMA_VERSION, confirmation_json, confirmation_text, memory_row, plural, shape_rows
 from .table import Section
 from .window import gap_note, padding_term, uncovered_note
 
@@ -91,6 +91,7 @@ def to_json(geometry: ConvGeometry, confirmation: Confirmation | None) -> dict[s
                 "output_padding": a.output_padding,
                 "output": a.output,
                 "exact": a.exact,
+                "unread_input": None if geometry.spec.transposed else axis_unread(a),
                 "remainder": a.remainder,
                 "uncovered_input": a.uncovered_input,
             }
@@ -228,7 +229,7 @@ def explain(geometry: ConvGeometry) -> list[str]:
                 f"  steps of {axis.stride}: {axis.numerator}/{axis.stride} = {axis.numerator / axis.stride:g}, "
                 f"and a window cannot stop part-way, so {steps}"
             )
-        lines.append(f"  positions: the first plus {steps} steps = {axis.output}")
+        lines.append(f"  positions: the first plus {plural(steps, 'steps')} = {axis.output}")
         for note in (uncovered_note(axis), gap_note(axis)):
             if note:
                 lines.append(f"  {note}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..core.pool import MAX_LISTED_WINDOWS, AdaptiveAxis, AdaptiveGeometry, PoolGeometry
-from ..core.window import AxisGeometry
+from ..core.window import AxisGeometry, axis_unread
 from .common import SCHEMA_VERSION, confirmation_json, confirmation_text, memory_row, plural, shape_rows
 from .table import Section
 from .window import gap_note, uncovered_note
@@ -99,6 +99,7 @@ def to_json(geometry: PoolGeometry | AdaptiveGeometry, confirmation: Confirmatio
                         "input": a.size,
                         "output": a.output,
                         "exact": a.exact,
+                        "unread_input": axis_unread(a),
                         "uncovered_input": a.uncovered_input,
                         "ceil_dropped": a.ceil_dropped,
                     }
@@ -229,7 +230,7 @@ def _explain_window(geometry: PoolGeometry) -> list[str]:
             lines.append(
                 f"  steps of {axis.stride}, rounded up (ceil_mode): ⌈{axis.numerator}/{axis.stride}⌉ = {ceil_steps}"
             )
-            lines.append(f"  positions: the first plus {ceil_steps} steps = {ceil_steps + 1}")
+            lines.append(f"  positions: the first plus {plural(ceil_steps, 'steps')} = {ceil_steps + 1}")
             if axis.ceil_dropped:
                 start = ceil_steps * axis.stride
                 lines.append(
@@ -239,7 +240,7 @@ def _explain_window(geometry: PoolGeometry) -> list[str]:
                 )
         else:
             lines.append(f"  steps of {axis.stride}: ⌊{axis.numerator}/{axis.stride}⌋ = {floor_steps}")
-            lines.append(f"  positions: the first plus {floor_steps} steps = {axis.output}")
+            lines.append(f"  positions: the first plus {plural(floor_steps, 'steps')} = {axis.output}")
             for note in (uncovered_note(axis), gap_note(axis)):
                 if note:
                     lines.append(f"  {note}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..core.solve import Solution, SolveResult
+from ..core.window import slide
 from .common import SCHEMA_VERSION, layer_call, plural
 from .table import Section
 
@@ -22,10 +23,10 @@ def _solution_cells(solution: Solution, transposed: bool) -> list[str]:
     cells = [str(solution.f), str(solution.s), str(solution.p), str(solution.dilation)]
     if transposed:  # every input of a transposed convolution is read
         cells.append(str(solution.output_padding))
-    elif solution.ignored is None:
+    elif solution.unread is None:
         cells.append("not counted")
     else:
-        cells.append("yes" if solution.exact else f"no: {plural(solution.ignored, 'cells')} unread")
+        cells.append("yes" if solution.reads_every_input else f"no: {plural(solution.unread, 'cells')} unread")
     cells.append("yes" if solution.many_to_one else "no")
     return cells
 
@@ -68,20 +69,22 @@ def _confirmation_text(check: SolveCheck | None) -> str:
 def to_json(result: SolveResult, check: SolveCheck | None) -> dict[str, Any]:
     transposed = result.kind == "transposed conv"
 
-    def as_dict(solution: Solution) -> dict[str, Any]:
+    def as_dict(solution: Solution, size: int) -> dict[str, Any]:
         entry: dict[str, Any] = {"f": solution.f, "s": solution.s, "p": solution.p, "dilation": solution.dilation}
         if transposed:
             entry["output_padding"] = solution.output_padding
-        else:
-            entry["exact"] = solution.exact if solution.ignored is not None else None
-            entry["ignored_input"] = solution.ignored
+        else:  # the same words as conv's and pool's axes: exact, unread_input
+            axis = slide("W", size, solution.f, solution.s, solution.p, solution.p, solution.dilation)
+            entry["exact"] = axis.exact
+            entry["every_input_read"] = solution.reads_every_input if solution.unread is not None else None
+            entry["unread_input"] = solution.unread
         entry["many_to_one"] = solution.many_to_one
         return entry
 
     if result.uniform:
-        solutions: Any = [as_dict(s) for s in result.axes[0].solutions]
+        solutions: Any = [as_dict(s, result.axes[0].size) for s in result.axes[0].solutions]
     else:
-        solutions = {a.label: [as_dict(s) for s in a.solutions] for a in result.axes}
+        solutions = {a.label: [as_dict(s, a.size) for s in a.solutions] for a in result.axes}
     return {
         "schema_version": SCHEMA_VERSION,
         "command": "solve",
