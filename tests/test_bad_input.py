@@ -282,3 +282,28 @@ def test_exact_and_unread_mean_the_same_in_every_output(cnncalc: Run) -> None:
     _, out, _ = cnncalc("conv", "--w", "9", "--f", "3", "--dilation", "3", "--s", "3", "--dims", "1", "--show",
                         "--no-verify")  # fmt: skip
     assert out.split("padded input")[1].split("■ input")[0].count("×") == 6
+
+
+from cnncalc.views.table import width_of  # noqa: E402
+
+VGG_LIKE = "Conv2d(3, 16, 3, padding=1) -> ReLU() -> MaxPool2d(2) -> Conv2d(16, 32, 3) -> Flatten() -> Linear(_, 10)"
+
+
+@pytest.mark.parametrize(
+    ("args", "whole"),
+    [
+        (("trace", "--input", "3x32x32", VGG_LIKE, "--no-verify"), ["MaxPool2d(2)", "6272,", "903,168", "62,730"]),
+        (("lstm", "--hidden", "64", "--input", "32", "--show", "--no-verify"),
+         ["weight_ih_l0[64:128],", "weight_hh_l0[192:256];", "bias_hh_l0[0:64]"]),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("columns", ["80", "100"])
+def test_tables_fit_the_terminal_and_break_between_words(
+    cnncalc: Run, args: tuple[str, ...], whole: list[str], columns: str
+) -> None:
+    code, out, _ = cnncalc(*args, env={"COLUMNS": columns})
+    assert code == 0
+    table_lines = [line for line in out.splitlines() if line[:1] in "┌│├└"]
+    assert max(width_of(line) for line in table_lines) <= int(columns)  # c̃ is one column, two characters
+    for word in whole:  # never cut inside a word (Linear(627|2, 10), weight_ih_l|0[64:128])
+        assert word in out, word

@@ -9,9 +9,9 @@ within its budget. Colour only on a terminal, never with NO_COLOR.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
-import textwrap
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -62,31 +62,86 @@ def draw(
     table = [header, *rows] if header else rows
     columns = max(len(row) for row in table)
     natural = [max(width_of(row[c]) if c < len(row) else 0 for row in table) for c in range(columns)]
-    widths = _fit(natural, width - (3 * columns + 1))
-    lines = [_rule("┌", "┬", "┐", widths)]
+    words, pieces = ([max(_longest(row[c], p) if c < len(row) else 0 for row in table) for c in range(columns)]
+                     for p in (False, True))  # fmt: skip
+    # A space each side of a cell, unless the words would not fit then: one space, on the left. Words stay whole
+    # if they can; else they break at their break points.
+    for pad in (2, 1):
+        room = width - ((pad + 1) * columns + 1)
+        minimal = words if sum(words) <= room else pieces
+        if sum(minimal) <= room:
+            break
+    widths = _fit(natural, minimal, room)
+    lines = [_rule("┌", "┬", "┐", widths, pad)]
     if header:
-        lines += _row(header, widths, colour)
-        lines.append(_rule("├", "┼", "┤", widths))
+        lines += _row(header, widths, colour, pad)
+        lines.append(_rule("├", "┼", "┤", widths, pad))
     for n, row in enumerate(rows):
         if separate_rows and n:
-            lines.append(_rule("├", "┼", "┤", widths))
-        lines += _row(row, widths, colour and not header)
-    lines.append(_rule("└", "┴", "┘", widths))
+            lines.append(_rule("├", "┼", "┤", widths, pad))
+        lines += _row(row, widths, colour and not header, pad)
+    lines.append(_rule("└", "┴", "┘", widths, pad))
     return lines
 
 
-def _fit(natural: list[int], room: int) -> list[int]:
-    # The first column (the labels) keeps its width. The others are capped at
-    # one common width, the largest that fits (at least 10): narrow columns
-    # stay whole and only the widest ones wrap.
-    rest = room - natural[0]
-    others = natural[1:]
-    if sum(others) <= rest:
-        return natural
-    cap = max(others)
-    while cap > 10 and sum(min(n, cap) for n in others) > rest:
-        cap -= 1
-    return [natural[0], *(min(n, cap) for n in others)]
+def _fit(natural: list[int], words: list[int], room: int) -> list[int]:
+    """Column widths that add up to at most ``room``, narrowing the widest first.
+
+    The first column (the labels) keeps its width while the others can give; no column is narrowed below its
+    longest word while another can still give, so text breaks at spaces and a word is folded only when it alone
+    is wider than any column could be.
+    """
+    widths = list(natural)
+    while sum(widths) > room:
+        others = range(1, len(widths))
+        candidates = [c for c in others if widths[c] > words[c]] or [c for c in others if widths[c] > 1]
+        if not candidates:
+            candidates = [c for c in range(len(widths)) if widths[c] > 1]
+            if not candidates:
+                break
+        widest = max(candidates, key=lambda c: widths[c])
+        widths[widest] -= 1
+    return widths
+
+
+def _longest(text: str, pieces: bool = False) -> int:
+    """The widest word of ``text`` (with ``pieces``: the widest piece a word may break into)."""
+    return max((width_of(part) for part in (_pieces(text) if pieces else text.split())), default=0)
+
+
+# Where a word too wide for its column may break: after an opening parenthesis, an equals sign, or a comma not
+# inside a number (Conv2d(|3, padding=|1); never 62,|730 or weight_ih_l0[|0:4]).
+_BREAK = re.compile(r"(?<=[(=])|(?<=,)(?!\d)")
+
+
+def _pieces(text: str) -> list[str]:
+    """The text's words, each cut where it may break."""
+    return [piece for word in text.split() for piece in _BREAK.split(word) if piece]
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width``, broken at spaces. A word wider than the line breaks at its break
+    points; a piece still wider is folded, as nothing else can fit it. Text that fits keeps its spacing."""
+    if width_of(text) <= width:
+        return [text] if text else []
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        parts = [word] if width_of(word) <= width else [p for p in _BREAK.split(word) if p]
+        for i, part in enumerate(parts):
+            glue = " " if line and i == 0 else ""
+            if width_of(line + glue + part) <= width:
+                line += glue + part
+                continue
+            if line:
+                lines.append(line)
+            while width_of(part) > width:
+                lines.append(part[:width])
+                part = part[width:]
+            line = part
+    if line:
+        lines.append(line)
+    return lines
 
 
 def width_of(text: str) -> int:
@@ -94,12 +149,12 @@ def width_of(text: str) -> int:
     return sum(not unicodedata.combining(ch) for ch in text)
 
 
-def _rule(left: str, middle: str, right: str, widths: list[int]) -> str:
-    return left + middle.join("─" * (w + 2) for w in widths) + right
+def _rule(left: str, middle: str, right: str, widths: list[int], pad: int = 2) -> str:
+    return left + middle.join("─" * (w + pad) for w in widths) + right
 
 
-def _row(cells: tuple[str, ...], widths: list[int], bold_first: bool) -> list[str]:
-    wrapped = [textwrap.wrap(cell, w, break_on_hyphens=False) or [""] for cell, w in zip(cells, widths, strict=False)]
+def _row(cells: tuple[str, ...], widths: list[int], bold_first: bool, pad: int = 2) -> list[str]:
+    wrapped = [wrap(cell, w) or [""] for cell, w in zip(cells, widths, strict=False)]
     wrapped += [[""]] * (len(widths) - len(wrapped))
     lines = []
     for i in range(max(len(pieces) for pieces in wrapped)):
@@ -108,5 +163,5 @@ def _row(cells: tuple[str, ...], widths: list[int], bold_first: bool) -> list[st
             piece = pieces[i] if i < len(pieces) else ""
             text = piece + " " * (w - width_of(piece))
             parts.append(f"{BOLD}{text}{RESET}" if bold_first and c == 0 and i == 0 else text)
-        lines.append("│ " + " │ ".join(parts) + " │")
+        lines.append("│ " + " │ ".join(parts) + " │" if pad == 2 else "│ " + "│ ".join(parts) + "│")
     return lines
