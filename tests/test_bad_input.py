@@ -4,6 +4,7 @@ Each case found by hand has a test here; the fuzz tests at the end feed random a
 chain and batch line.
 """
 
+import itertools
 import json
 
 import pytest
@@ -307,3 +308,17 @@ def test_tables_fit_the_terminal_and_break_between_words(
     assert max(width_of(line) for line in table_lines) <= int(columns)  # c̃ is one column, two characters
     for word in whole:  # never cut inside a word (Linear(627|2, 10), weight_ih_l|0[64:128])
         assert word in out, word
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+@pytest.mark.parametrize(("hidden", "features", "batch"), [("8", "4", "1"), ("128", "32", "16"), ("3", "1000", "7")])
+def test_the_cell_picture_joins_line_up(cnncalc: Run, cell: str, hidden: str, features: str, batch: str) -> None:
+    args = ("lstm", "--hidden", hidden, "--input", features, "--batch", batch, "--cell", cell, "--show")
+    _, out, _ = cnncalc(*args, "--no-verify")
+    picture = out[out.index("cell, layer 0") :].splitlines()
+    joins = 0
+    for upper, lower in itertools.pairwise(picture):
+        if upper.endswith("┐"):
+            assert width_of(upper) - 1 == width_of(lower[: lower.index("┴")]), (upper, lower)
+            joins += 1
+    assert joins == {"lstm": 2, "gru": 3, "rnn": 1}[cell]

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from ..core.window import AxisGeometry
 from ..errors import InvalidParameter
+from .table import width_of
 
 if TYPE_CHECKING:
     from ..core.rnn import RnnGeometry
@@ -138,24 +139,22 @@ def window_pictures(axes: tuple[AxisGeometry, ...], show: str) -> list[str]:
 
 
 def cell_picture(geometry: RnnGeometry) -> list[str]:
-    """The recurrent cell as the seed draws it, every edge labelled with its shape."""
+    """The recurrent cell as the seed draws it, every edge labelled with its shape; joins computed from the
+    labels' widths, so they line up whatever the sizes."""
     spec = geometry.spec
     b, big_h, h, x = spec.batch, spec.hidden, spec.h_size, spec.input_size
     state = f"[{b}, {big_h}]"
-    lines = [
-        f"{spec.cell.upper()} cell, layer 0 (batch {b}); the same for every step t",
-        f"h_(t−1) [{b}, {h}] ─┐",
-        f"x_t     [{b}, {x}] ─┴─► [h_(t−1), x_t] [{b}, {h + x}]",
-    ]
+    joined = _join(f"h_(t−1) [{b}, {h}] ", f"x_t [{b}, {x}] ", f"[h_(t−1), x_t] [{b}, {h + x}]")
+    lines = [f"{spec.cell.upper()} cell, layer 0 (batch {b}); the same for every step t", *joined]
+    stem = " " * (width_of(joined[1]) - width_of(f"[h_(t−1), x_t] [{b}, {h + x}]") + 2)  # under the concatenation
     weight = f"[{big_h}, {h + x}]"
     if spec.cell == "lstm":
         gates = [("W_f", "b_f", "σ   ", "f_t"), ("W_i", "b_i", "σ   ", "i_t"), ("W_c", "b_c", "tanh", "c̃_t"),
                  ("W_o", "b_o", "σ   ", "o_t")]  # fmt: skip
         for n, (w, bias, act, out) in enumerate(gates):
             branch = "└─►" if n == len(gates) - 1 else "├─►"
-            lines.append(f"{'':22}{branch} {w} {weight}, {bias} ─► {act} ─► {out} {state}")
-        lines.append(f"c_(t−1) {state} ─► ⊙ f_t ─────┐")
-        lines.append(f"i_t {state} ⊙ c̃_t {state} ─┴─► + ─► c_t {state}")
+            lines.append(f"{stem}{branch} {w} {weight}, {bias} ─► {act} ─► {out} {state}")
+        lines += _join(f"c_(t−1) {state} ─► ⊙ f_t ", f"i_t {state} ⊙ c̃_t {state} ", f"+ ─► c_t {state}")
         tail = f"c_t {state} ─► tanh ─► ⊙ o_t ─► "
         if spec.proj:
             tail += f"{state} ─► W_hr [{spec.proj}, {big_h}] ─► h_t [{b}, {spec.proj}]"
@@ -163,13 +162,24 @@ def cell_picture(geometry: RnnGeometry) -> list[str]:
             tail += f"h_t {state}"
         lines.append(tail)
     elif spec.cell == "gru":
-        lines.append(f"{'':22}├─► W_r {weight}, b_r ─► σ ─► r_t {state}")
-        lines.append(f"{'':22}└─► W_z {weight}, b_z ─► σ ─► z_t {state}")
-        lines.append(f"x_t ─► W_in [{big_h}, {x}] + b_in ──────────────┐")
-        lines.append(f"h_(t−1) ─► W_hn [{big_h}, {h}] + b_hn ─► ⊙ r_t ─┴─► + ─► tanh ─► n_t {state}")
-        lines.append(f"(1 − z_t) ⊙ n_t {state} ─┐")
-        lines.append(f"z_t ⊙ h_(t−1) {state} ───┴─► + ─► h_t {state}")
+        lines.append(f"{stem}├─► W_r {weight}, b_r ─► σ ─► r_t {state}")
+        lines.append(f"{stem}└─► W_z {weight}, b_z ─► σ ─► z_t {state}")
+        lines += _join(
+            f"x_t ─► W_in [{big_h}, {x}] + b_in ", f"h_(t−1) ─► W_hn [{big_h}, {h}] + b_hn ─► ⊙ r_t ",
+            f"+ ─► tanh ─► n_t {state}",
+        )  # fmt: skip
+        lines += _join(f"(1 − z_t) ⊙ n_t {state} ", f"z_t ⊙ h_(t−1) {state} ", f"+ ─► h_t {state}")
     else:
         activation = "relu" if spec.nonlinearity == "relu" else "tanh"
-        lines.append(f"{'':22}└─► W {weight}, b ─► {activation} ─► h_t {state}")
+        lines.append(f"{stem}└─► W {weight}, b ─► {activation} ─► h_t {state}")
     return lines
+
+
+def _join(upper: str, lower: str, result: str) -> list[str]:
+    """Two edges meeting: ``upper ─┐`` over ``lower ─┴─► result``, the ┐ over the ┴ (widths, not characters:
+    the tilde of c̃ takes no column)."""
+    width = max(width_of(upper), width_of(lower))
+    return [
+        upper + "─" * (width - width_of(upper)) + "─┐",
+        lower + "─" * (width - width_of(lower)) + "─┴─► " + result,
+    ]
