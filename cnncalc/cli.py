@@ -6,8 +6,9 @@ same one-line error as every other bad input (not Click's usage box).
 
 # No `from __future__ import annotations`: Typer would eval every annotation
 # at each start-up.
+import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
@@ -22,9 +23,16 @@ app = typer.Typer(
     name="cnncalc",
     help="Shape calculator and layer inspector for CNNs and RNNs, confirmed by torch.",
     no_args_is_help=True,
-    add_completion=True,
+    add_completion=False,  # cnncalc's own --show-completion/--install-completion take the shell by name (below)
     pretty_exceptions_enable=False,
 )
+SHELLS = ("bash", "zsh", "fish", "powershell", "pwsh")
+
+
+def _choices(words: str) -> Callable[[str], list[str]]:
+    """Shell completion for an option that takes one of ``words``."""
+    return lambda incomplete: [word for word in words.split() if word.startswith(incomplete)]
+
 
 PER_DIM = "One value for every axis, or one per axis in torch order (3x5: H=3, W=5)."
 
@@ -155,6 +163,26 @@ def run_command(
             answer.check_expectation(expect)
 
 
+def _completion(install: bool) -> Callable[[str | None], None]:
+    def callback(shell: str | None) -> None:
+        if shell is None:
+            return
+        if shell not in SHELLS:
+            raise typer.BadParameter(f"got {shell}, expected {', '.join(SHELLS)}")
+        from typer._completion_shared import get_completion_script
+        from typer._completion_shared import install as install_script
+
+        if install:
+            _, path = install_script(shell=shell, prog_name="cnncalc", complete_var="_CNNCALC_COMPLETE")
+            sys.stdout.write(f"{shell} completion installed in {path}; it takes effect in a new shell\n")
+        else:
+            script = get_completion_script(prog_name="cnncalc", complete_var="_CNNCALC_COMPLETE", shell=shell)
+            sys.stdout.write(script + "\n")
+        raise typer.Exit(0)
+
+    return callback
+
+
 def _print_version(value: bool) -> None:
     if value:
         from importlib.metadata import version
@@ -168,6 +196,28 @@ def main_callback(
     version: Annotated[
         bool, typer.Option("--version", help="Print cnncalc's version.", is_eager=True, callback=_print_version)
     ] = False,
+    show_completion: Annotated[
+        str | None,
+        typer.Option(
+            "--show-completion",
+            help="Print the completion script for SHELL: bash, zsh, fish, powershell or pwsh.",
+            metavar="SHELL",
+            is_eager=True,
+            callback=_completion(install=False),
+            autocompletion=_choices(" ".join(SHELLS)),
+        ),
+    ] = None,
+    install_completion: Annotated[
+        str | None,
+        typer.Option(
+            "--install-completion",
+            help="Install completion for SHELL: bash, zsh, fish, powershell or pwsh.",
+            metavar="SHELL",
+            is_eager=True,
+            callback=_completion(install=True),
+            autocompletion=_choices(" ".join(SHELLS)),
+        ),
+    ] = None,
 ) -> None:
     """Shape calculator and layer inspector for CNNs and RNNs, confirmed by torch.
 
@@ -250,7 +300,9 @@ def pool(
     d: D = None,
     input: Input = None,
     dims: Dims = None,
-    type: Annotated[str, typer.Option("--type", help="max, avg or lp.", metavar="KIND")] = "max",
+    type: Annotated[
+        str, typer.Option("--type", help="max, avg or lp.", metavar="KIND", autocompletion=_choices("max avg lp"))
+    ] = "max",
     f: F = None,
     s: Annotated[
         Text, typer.Option("--s", help="Stride S (default: the kernel). " + PER_DIM, metavar="INT|AxB")
@@ -310,7 +362,9 @@ def pool(
 def lstm(
     hidden: Annotated[str, typer.Option("--hidden", help="Hidden size H.", metavar="INT")],
     input: Annotated[str, typer.Option("--input", help="Input feature size I of x_t.", metavar="INT")],
-    cell: Annotated[str, typer.Option("--cell", help="lstm, gru or rnn.", metavar="KIND")] = "lstm",
+    cell: Annotated[
+        str, typer.Option("--cell", help="lstm, gru or rnn.", metavar="KIND", autocompletion=_choices("lstm gru rnn"))
+    ] = "lstm",
     layers: Annotated[str, typer.Option("--layers", help="Stacked layers (num_layers).", metavar="INT")] = "1",
     bidirectional: Annotated[bool, typer.Option("--bidirectional", help="Run each layer both ways.")] = False,
     proj: Annotated[
@@ -321,7 +375,13 @@ def lstm(
     seq: Annotated[str, typer.Option("--seq", help="Sequence length.", metavar="INT")] = "1",
     batch_first: Annotated[bool, typer.Option("--batch-first", help="Tensors as \\[batch, seq, features].")] = False,
     nonlinearity: Annotated[
-        str, typer.Option("--nonlinearity", help="tanh or relu (plain RNN only).", metavar="NAME")
+        str,
+        typer.Option(
+            "--nonlinearity",
+            help="tanh or relu (plain RNN only).",
+            metavar="NAME",
+            autocompletion=_choices("tanh relu"),
+        ),
     ] = "tanh",
     expect: Annotated[Text, typer.Option("--expect", help="Exit 1 unless the output is this (64 or 1x1x64).")] = None,
     explain: Explain = False,
@@ -377,6 +437,7 @@ def trace(
             "--dtype",
             help="The dtype of inputs that name none: float32, float16, bfloat16, float64, int64, int32, int16, int8, "
             "uint8 or bool (default float32; int64 before Embedding).",
+            autocompletion=_choices("float32 float16 bfloat16 float64 int64 int32 int16 int8 uint8 bool"),
         ),
     ] = None,
     depth: Annotated[
@@ -395,6 +456,7 @@ def trace(
             help="Where a Python model runs: meta (no weights, no arithmetic), cpu, or auto (meta, and the CPU only "
             "when the model needs tensor values).",
             metavar="auto|meta|cpu",
+            autocompletion=_choices("auto meta cpu"),
         ),
     ] = "auto",
     expect: Annotated[
@@ -460,7 +522,14 @@ def batch(
 
 @app.command()
 def schema(
-    command: Annotated[str, typer.Argument(help="conv, pool, lstm, trace, solve or batch-error.", metavar="COMMAND")],
+    command: Annotated[
+        str,
+        typer.Argument(
+            help="conv, pool, lstm, trace, solve or batch-error.",
+            metavar="COMMAND",
+            autocompletion=_choices("conv pool lstm trace solve batch-error"),
+        ),
+    ],
 ) -> None:
     """Print the JSON Schema of what COMMAND --json prints (schema_version 1)."""
     import json
@@ -476,6 +545,11 @@ def schema(
 def main() -> None:
     """Entry point: like ``app()``, but usage errors are one line too."""
     from .usage import run
+
+    if "_CNNCALC_COMPLETE" in os.environ:  # the shell asks for completions: register typer's shells first
+        from typer._completion_classes import completion_init
+
+        completion_init()
 
     try:
         run(app)

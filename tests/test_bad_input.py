@@ -322,3 +322,51 @@ def test_the_cell_picture_joins_line_up(cnncalc: Run, cell: str, hidden: str, fe
             assert width_of(upper) - 1 == width_of(lower[: lower.index("┴")]), (upper, lower)
             joins += 1
     assert joins == {"lstm": 2, "gru": 3, "rnn": 1}[cell]
+
+
+def _complete(*words: str) -> list[str]:
+    """What bash completion offers after ``cnncalc WORDS`` (the last word is the one being completed)."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    script = shutil.which("cnncalc", path=os.path.dirname(sys.executable))  # the entry point the shell runs
+    assert script is not None
+    env = {**os.environ, "_CNNCALC_COMPLETE": "complete_bash", "COMP_WORDS": " ".join(["cnncalc", *words]),
+           "COMP_CWORD": str(len(words))}  # fmt: skip
+    done = subprocess.run([script], env=env, capture_output=True, text=True, check=False)
+    return done.stdout.split()
+
+
+@pytest.mark.parametrize(
+    ("words", "offered"),
+    [
+        (("pool", "--type", ""), ["max", "avg", "lp"]),
+        (("lstm", "--cell", "g"), ["gru"]),
+        (("schema", ""), ["conv", "pool", "lstm", "trace", "solve", "batch-error"]),
+        (("--show-completion", "z"), ["zsh"]),
+    ],
+)
+def test_completion_offers_the_values(words: tuple[str, ...], offered: list[str]) -> None:
+    assert _complete(*words) == offered
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_show_completion_prints_the_named_shells_script(cnncalc: Run, shell: str) -> None:
+    code, out, _ = cnncalc("--show-completion", shell)
+    assert code == 0
+    marker = {"bash": "complete -o default -F", "zsh": "#compdef cnncalc", "fish": "complete --command cnncalc"}[shell]
+    assert marker in out
+
+
+def test_version_and_help_texts(cnncalc: Run) -> None:
+    from importlib.metadata import version
+
+    assert cnncalc("--version") == (0, f"cnncalc {version('cnncalc')}\n", "")
+    _, lstm_help, _ = cnncalc("lstm", "--help", env={"COLUMNS": "200"})
+    assert "Tensors as [batch, seq, features]." in lstm_help
+    _, conv_help, _ = cnncalc("conv", "--help", env={"COLUMNS": "200"})
+    assert "'same-tf' for TensorFlow's rule" in conv_help
+    _, out, _ = cnncalc("pool", "--w", "7", "--f", "3", "--explain", "--no-verify")
+    assert "the first plus 1 step = 2" in out and "1 steps" not in out
