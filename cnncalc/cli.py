@@ -183,6 +183,19 @@ def _completion(install: bool) -> Callable[[str | None], None]:
     return callback
 
 
+def _completion_option(install: bool) -> typer.models.OptionInfo:
+    verb = "Install" if install else "Print"
+    option: typer.models.OptionInfo = typer.Option(
+        "--install-completion" if install else "--show-completion",
+        help=f"{verb} the completion script for SHELL: bash, zsh, fish, powershell or pwsh.",
+        metavar="SHELL",
+        is_eager=True,
+        callback=_completion(install),
+        autocompletion=_choices(" ".join(SHELLS)),
+    )
+    return option
+
+
 def _print_version(value: bool) -> None:
     if value:
         from importlib.metadata import version
@@ -196,28 +209,8 @@ def main_callback(
     version: Annotated[
         bool, typer.Option("--version", help="Print cnncalc's version.", is_eager=True, callback=_print_version)
     ] = False,
-    show_completion: Annotated[
-        str | None,
-        typer.Option(
-            "--show-completion",
-            help="Print the completion script for SHELL: bash, zsh, fish, powershell or pwsh.",
-            metavar="SHELL",
-            is_eager=True,
-            callback=_completion(install=False),
-            autocompletion=_choices(" ".join(SHELLS)),
-        ),
-    ] = None,
-    install_completion: Annotated[
-        str | None,
-        typer.Option(
-            "--install-completion",
-            help="Install completion for SHELL: bash, zsh, fish, powershell or pwsh.",
-            metavar="SHELL",
-            is_eager=True,
-            callback=_completion(install=True),
-            autocompletion=_choices(" ".join(SHELLS)),
-        ),
-    ] = None,
+    show_completion: Annotated[str | None, _completion_option(install=False)] = None,
+    install_completion: Annotated[str | None, _completion_option(install=True)] = None,
 ) -> None:
     """Shape calculator and layer inspector for CNNs and RNNs, confirmed by torch.
 

@@ -52,6 +52,8 @@ class Solution:
         return self.s > 1
 
 
+# The bounds' options, as a fix names them: "--max-f, --max-s, --max-p or --max-dilation".
+_BOUNDS = (Name("max_f"), ", ", Name("max_s"), ", ", Name("max_p"), " or ", Name("max_dilation"))
 # Every (F, S, P, d) within the bounds is tried, about 2 µs each: a million is two seconds an axis.
 MAX_CANDIDATES = 1_000_000
 
@@ -70,7 +72,7 @@ def make_bounds(max_f: IntLike = 11, max_s: IntLike = 4, max_p: IntLike = 5, max
             bounds.max_f,
             f"bounds that leave at most {MAX_CANDIDATES:,} windows to try, but F·S·(P + 1)·d = "
             f"{bounds.max_f:,}·{bounds.max_s:,}·{bounds.max_p + 1:,}·{bounds.max_dilation:,} = {candidates:,}",
-            ("lower ", Name("max_f"), ", ", Name("max_s"), ", ", Name("max_p"), " or ", Name("max_dilation")),
+            ("lower ", *_BOUNDS),
         )
     return bounds
 
@@ -192,6 +194,6 @@ def solve(
             empty.target,
             f"a size reachable from {empty.size} on axis {empty.label} with F ≤ {bounds.max_f}, S ≤ {bounds.max_s}, "
             f"P ≤ {bounds.max_p}, d ≤ {bounds.max_dilation}",
-            ("raise ", Name("max_f"), ", ", Name("max_s"), ", ", Name("max_p"), " or ", Name("max_dilation")),
+            ("raise ", *_BOUNDS),
         )
     return SolveResult(kind, channels, out_channels, tuple(axes), bounds)
