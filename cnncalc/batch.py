@@ -80,7 +80,7 @@ def answer_line(number: int, line: str, verify: bool = True) -> tuple[JSON, int]
     except CnnCalcError as error:
         return _error(number, error.describe(BATCH), error.named(BATCH)), error.exit_code
     except Exception as error:  # a line that escaped every check still gets its answer, and the rest go on
-        from .cli import escaped
+        from .running import escaped
 
         return _error(number, escaped(error), None), 2
 

@@ -8,16 +8,13 @@ same one-line error as every other bad input (not Click's usage box).
 # at each start-up.
 import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from .errors import CnnCalcError, InvalidParameter
-
-if TYPE_CHECKING:
-    from .commands.base import CheckT, Command, RequestT, ResultT
+from .errors import InvalidParameter
+from .running import end_now, refuse_explain_with_target, reporting, run_command
+from .shell import choices, completion_option, print_version
 
 app = typer.Typer(
     name="cnncalc",
@@ -26,12 +23,6 @@ app = typer.Typer(
     add_completion=False,  # cnncalc's own --show-completion/--install-completion take the shell by name (below)
     pretty_exceptions_enable=False,
 )
-SHELLS = ("bash", "zsh", "fish", "powershell", "pwsh")
-
-
-def _choices(words: str) -> Callable[[str], list[str]]:
-    """Shell completion for an option that takes one of ``words``."""
-    return lambda incomplete: [word for word in words.split() if word.startswith(incomplete)]
 
 
 PER_DIM = "One value for every axis, or one per axis in torch order (3x5: H=3, W=5)."
@@ -71,146 +62,13 @@ MaxP = Annotated[str, typer.Option("--max-p", help="With --target: the largest p
 MaxD = Annotated[str, typer.Option("--max-dilation", help="With --target: the largest dilation tried.", metavar="INT")]
 
 
-@contextmanager
-def reporting() -> Iterator[None]:
-    """Turn cnncalc's errors into one line on stderr and their exit code."""
-    try:
-        yield
-    except CnnCalcError as error:
-        from .commands.base import CLI
-
-        sys.stderr.write(f"cnncalc: error: {error.describe(CLI)}\n")
-        raise typer.Exit(error.exit_code) from None
-    except (typer.Exit, BrokenPipeError):  # an exit code already chosen; a reader that went away (`| head`)
-        raise
-    except Exception as error:  # an input that escaped every check: still bad input, in one line
-        sys.stderr.write(f"cnncalc: error: {escaped(error)}\n")
-        raise typer.Exit(2) from None
-
-
-def check_output_options(
-    as_json: bool, quiet: bool, explain: bool, show: bool, frames: bool, svg: Text, html: Text, expect: Text
-) -> None:
-    """Refuse, before any work, what would be silently ignored or fail only after the answer is printed."""
-    import os
-
-    from .core.values import parse_int, split_values
-
-    if frames and not show:
-        raise InvalidParameter("frames", "given", "--show with it: one picture per window position", "add --show")
-    plain = "--json" if as_json else "--quiet" if quiet else ""
-    for option, given in (("svg", svg), ("html", html), ("show", show or None), ("explain", explain or None)):
-        if given is not None and plain:
-            raise InvalidParameter(
-                option, given if isinstance(given, str) else "given", f"the table, which {plain} does not print",
-                f"drop {plain} or --{option}",
-            )  # fmt: skip
-        if isinstance(given, str) and given:
-            folder = os.path.dirname(os.path.abspath(given))
-            if os.path.isdir(given) or not os.path.isdir(folder) or not os.access(folder, os.W_OK):
-                raise InvalidParameter(option, given, "a file cnncalc can write", "check the folder exists")
-    if expect is not None:  # its form, before the answer: whether it is met is known after
-        wanted = expect.partition("=")[2] if "=" in expect else expect
-        for part in split_values(wanted):
-            parse_int(part, "expect", 0, "a shape like 3x3 or 16x3x3 (or out=1x10 for a named output)")
-
-
-def refuse_explain_with_target(explain: bool) -> None:
-    if explain:
-        raise InvalidParameter(
-            "explain", "given", "no --explain with --target: each row is a solution", "drop --explain"
-        )
-
-
-def escaped(error: Exception) -> str:
-    """The line for an input no check of cnncalc's caught (a check is missing: the report says which)."""
-    text = str(error).strip().splitlines()
-    reason = f"{type(error).__name__}: {text[0][:200] if text else ''}"
-    return f"this input reached no check of cnncalc's and failed there ({reason}); please report it"
-
-
-def run_command(
-    command: "Command[RequestT, ResultT, CheckT]",
-    request: "RequestT",
-    verify: bool,
-    as_json: bool,
-    explain: bool,
-    expect: Text,
-    quiet: bool = False,
-    show: bool = False,
-    svg: Text = None,
-    html: Text = None,
-    frames: bool = False,
-) -> None:
-    """Check the options that shape the output, compute, confirm, print, then check --expect: the same steps for
-    every calculator."""
-    from .collector import paused
-
-    with reporting(), paused():
-        check_output_options(as_json, quiet, explain, show, frames, svg, html, expect)
-        answer = command.respond(request, verify)
-        if quiet:
-            from .core.values import format_shape
-
-            sys.stdout.write(format_shape(answer.output_shape) + "\n")
-        elif as_json:
-            from .views.common import print_json
-
-            print_json(answer.to_json())
-        else:
-            answer.print(explain, ("frames" if frames else "picture") if show else "", svg, html)
-        if expect is not None:
-            answer.check_expectation(expect)
-
-
-def _completion(install: bool) -> Callable[[str | None], None]:
-    def callback(shell: str | None) -> None:
-        if shell is None:
-            return
-        if shell not in SHELLS:
-            raise typer.BadParameter(f"got {shell}, expected {', '.join(SHELLS)}")
-        from typer._completion_shared import get_completion_script
-        from typer._completion_shared import install as install_script
-
-        if install:
-            _, path = install_script(shell=shell, prog_name="cnncalc", complete_var="_CNNCALC_COMPLETE")
-            sys.stdout.write(f"{shell} completion installed in {path}; it takes effect in a new shell\n")
-        else:
-            script = get_completion_script(prog_name="cnncalc", complete_var="_CNNCALC_COMPLETE", shell=shell)
-            sys.stdout.write(script + "\n")
-        raise typer.Exit(0)
-
-    return callback
-
-
-def _completion_option(install: bool) -> typer.models.OptionInfo:
-    verb = "Install" if install else "Print"
-    option: typer.models.OptionInfo = typer.Option(
-        "--install-completion" if install else "--show-completion",
-        help=f"{verb} the completion script for SHELL: bash, zsh, fish, powershell or pwsh.",
-        metavar="SHELL",
-        is_eager=True,
-        callback=_completion(install),
-        autocompletion=_choices(" ".join(SHELLS)),
-    )
-    return option
-
-
-def _print_version(value: bool) -> None:
-    if value:
-        from importlib.metadata import version
-
-        sys.stdout.write(f"cnncalc {version('cnncalc')}\n")
-        raise typer.Exit(0)
-
-
 @app.callback()
 def main_callback(
     version: Annotated[
-        bool, typer.Option("--version", help="Print cnncalc's version.", is_eager=True, callback=_print_version)
+        bool, typer.Option("--version", help="Print cnncalc's version.", is_eager=True, callback=print_version)
     ] = False,
-    show_completion: Annotated[str | None, _completion_option(install=False)] = None,
-    install_completion: Annotated[str | None, _completion_option(install=True)] = None,
+    show_completion: Annotated[str | None, completion_option(install=False)] = None,
+    install_completion: Annotated[str | None, completion_option(install=True)] = None,
 ) -> None:
     """Shape calculator and layer inspector for CNNs and RNNs, confirmed by torch.
 
@@ -294,7 +152,7 @@ def pool(
     input: Input = None,
     dims: Dims = None,
     type: Annotated[
-        str, typer.Option("--type", help="max, avg or lp.", metavar="KIND", autocompletion=_choices("max avg lp"))
+        str, typer.Option("--type", help="max, avg or lp.", metavar="KIND", autocompletion=choices("max avg lp"))
     ] = "max",
     f: F = None,
     s: Annotated[
@@ -356,7 +214,7 @@ def lstm(
     hidden: Annotated[str, typer.Option("--hidden", help="Hidden size H.", metavar="INT")],
     input: Annotated[str, typer.Option("--input", help="Input feature size I of x_t.", metavar="INT")],
     cell: Annotated[
-        str, typer.Option("--cell", help="lstm, gru or rnn.", metavar="KIND", autocompletion=_choices("lstm gru rnn"))
+        str, typer.Option("--cell", help="lstm, gru or rnn.", metavar="KIND", autocompletion=choices("lstm gru rnn"))
     ] = "lstm",
     layers: Annotated[str, typer.Option("--layers", help="Stacked layers (num_layers).", metavar="INT")] = "1",
     bidirectional: Annotated[bool, typer.Option("--bidirectional", help="Run each layer both ways.")] = False,
@@ -373,7 +231,7 @@ def lstm(
             "--nonlinearity",
             help="tanh or relu (plain RNN only).",
             metavar="NAME",
-            autocompletion=_choices("tanh relu"),
+            autocompletion=choices("tanh relu"),
         ),
     ] = "tanh",
     expect: Annotated[Text, typer.Option("--expect", help="Exit 1 unless the output is this (64 or 1x1x64).")] = None,
@@ -430,7 +288,7 @@ def trace(
             "--dtype",
             help="The dtype of inputs that name none: float32, float16, bfloat16, float64, int64, int32, int16, int8, "
             "uint8 or bool (default float32; int64 before Embedding).",
-            autocompletion=_choices("float32 float16 bfloat16 float64 int64 int32 int16 int8 uint8 bool"),
+            autocompletion=choices("float32 float16 bfloat16 float64 int64 int32 int16 int8 uint8 bool"),
         ),
     ] = None,
     depth: Annotated[
@@ -449,7 +307,7 @@ def trace(
             help="Where a Python model runs: meta (no weights, no arithmetic), cpu, or auto (meta, and the CPU only "
             "when the model needs tensor values).",
             metavar="auto|meta|cpu",
-            autocompletion=_choices("auto meta cpu"),
+            autocompletion=choices("auto meta cpu"),
         ),
     ] = "auto",
     expect: Annotated[
@@ -520,7 +378,7 @@ def schema(
         typer.Argument(
             help="conv, pool, lstm, trace, solve or batch-error.",
             metavar="COMMAND",
-            autocompletion=_choices("conv pool lstm trace solve batch-error"),
+            autocompletion=choices("conv pool lstm trace solve batch-error"),
         ),
     ],
 ) -> None:
@@ -550,19 +408,3 @@ def main() -> None:
         if "torch" not in sys.modules:
             raise
         end_now(done.code)
-
-
-def end_now(code: str | int | None) -> None:
-    """End the process once the answer is out, without the interpreter's teardown.
-
-    After ``import torch`` that teardown takes about 0.4 s (torch's modules and the millions of objects they
-    made are freed one by one), longer than most answers took, and a finished command needs none of it. The
-    output is flushed first; the exit code is kept.
-    """
-    import os
-    from contextlib import suppress
-
-    for stream in (sys.stdout, sys.stderr):
-        with suppress(OSError, ValueError):  # a closed pipe (`| head`) or stream: nothing more to deliver
-            stream.flush()
-    os._exit(code if isinstance(code, int) else 0 if code is None else 1)

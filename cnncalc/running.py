@@ -1,0 +1,126 @@
+"""A command run from the command line: the output options checked before any work, cnncalc's errors (and
+whatever escaped the checks) as one line on stderr with their exit code, the answer printed, --expect checked."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+import typer
+
+from .errors import CnnCalcError, InvalidParameter
+
+if TYPE_CHECKING:
+    from .commands.base import CheckT, Command, RequestT, ResultT
+
+Text = str | None
+
+
+@contextmanager
+def reporting() -> Iterator[None]:
+    """Turn cnncalc's errors into one line on stderr and their exit code."""
+    try:
+        yield
+    except CnnCalcError as error:
+        from .commands.base import CLI
+
+        sys.stderr.write(f"cnncalc: error: {error.describe(CLI)}\n")
+        raise typer.Exit(error.exit_code) from None
+    except (typer.Exit, BrokenPipeError):  # an exit code already chosen; a reader that went away (`| head`)
+        raise
+    except Exception as error:  # an input that escaped every check: still bad input, in one line
+        sys.stderr.write(f"cnncalc: error: {escaped(error)}\n")
+        raise typer.Exit(2) from None
+
+
+def check_output_options(
+    as_json: bool, quiet: bool, explain: bool, show: bool, frames: bool, svg: Text, html: Text, expect: Text
+) -> None:
+    """Refuse, before any work, what would be silently ignored or fail only after the answer is printed."""
+    import os
+
+    from .core.values import parse_int, split_values
+
+    if frames and not show:
+        raise InvalidParameter("frames", "given", "--show with it: one picture per window position", "add --show")
+    plain = "--json" if as_json else "--quiet" if quiet else ""
+    for option, given in (("svg", svg), ("html", html), ("show", show or None), ("explain", explain or None)):
+        if given is not None and plain:
+            raise InvalidParameter(
+                option, given if isinstance(given, str) else "given", f"the table, which {plain} does not print",
+                f"drop {plain} or --{option}",
+            )  # fmt: skip
+        if isinstance(given, str) and given:
+            folder = os.path.dirname(os.path.abspath(given))
+            if os.path.isdir(given) or not os.path.isdir(folder) or not os.access(folder, os.W_OK):
+                raise InvalidParameter(option, given, "a file cnncalc can write", "check the folder exists")
+    if expect is not None:  # its form, before the answer: whether it is met is known after
+        wanted = expect.partition("=")[2] if "=" in expect else expect
+        for part in split_values(wanted):
+            parse_int(part, "expect", 0, "a shape like 3x3 or 16x3x3 (or out=1x10 for a named output)")
+
+
+def refuse_explain_with_target(explain: bool) -> None:
+    if explain:
+        raise InvalidParameter(
+            "explain", "given", "no --explain with --target: each row is a solution", "drop --explain"
+        )
+
+
+def escaped(error: Exception) -> str:
+    """The line for an input no check of cnncalc's caught (a check is missing: the report says which)."""
+    text = str(error).strip().splitlines()
+    reason = f"{type(error).__name__}: {text[0][:200] if text else ''}"
+    return f"this input reached no check of cnncalc's and failed there ({reason}); please report it"
+
+
+def run_command(
+    command: Command[RequestT, ResultT, CheckT],
+    request: RequestT,
+    verify: bool,
+    as_json: bool,
+    explain: bool,
+    expect: Text,
+    quiet: bool = False,
+    show: bool = False,
+    svg: Text = None,
+    html: Text = None,
+    frames: bool = False,
+) -> None:
+    """Check the options that shape the output, compute, confirm, print, then check --expect: the same steps for
+    every calculator."""
+    from .collector import paused
+
+    with reporting(), paused():
+        check_output_options(as_json, quiet, explain, show, frames, svg, html, expect)
+        answer = command.respond(request, verify)
+        if quiet:
+            from .core.values import format_shape
+
+            sys.stdout.write(format_shape(answer.output_shape) + "\n")
+        elif as_json:
+            from .views.common import print_json
+
+            print_json(answer.to_json())
+        else:
+            answer.print(explain, ("frames" if frames else "picture") if show else "", svg, html)
+        if expect is not None:
+            answer.check_expectation(expect)
+
+
+def end_now(code: str | int | None) -> None:
+    """End the process once the answer is out, without the interpreter's teardown.
+
+    After ``import torch`` that teardown takes about 0.4 s (torch's modules and the millions of objects they
+    made are freed one by one), longer than most answers took, and a finished command needs none of it. The
+    output is flushed first; the exit code is kept.
+    """
+    import os
+    from contextlib import suppress
+
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(OSError, ValueError):  # a closed pipe (`| head`) or stream: nothing more to deliver
+            stream.flush()
+    os._exit(code if isinstance(code, int) else 0 if code is None else 1)
