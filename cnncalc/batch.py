@@ -32,6 +32,8 @@ def run_batch(lines: Iterable[str | bytes], out: TextIO, verify: bool = True) ->
     for number, raw in enumerate(lines, start=1):
         try:
             line = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+            if number == 1:
+                line = line.removeprefix("\ufeff")  # a byte-order mark some editors write first
         except UnicodeDecodeError as error:
             answer, code = _error(number, f"not UTF-8 text: byte {error.start + 1} is {raw[error.start]:#04x}", None), 2
         else:

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from .errors import InvalidParameter
-from .running import end_now, refuse_explain_with_target, reporting, run_command
+from .running import end_now, refuse_with_target, reporting, run_command
 from .shell import choices, completion_option, print_version
 
 app = typer.Typer(
@@ -98,13 +98,16 @@ def conv(
     ] = None,
     dilation: Dilation = None,
     groups: Annotated[
-        str, typer.Option("--groups", help="Groups g: each filter sees D/g channels.", metavar="INT")
-    ] = "1",
+        Text, typer.Option("--groups", help="Groups g: each filter sees D/g channels (default 1).", metavar="INT")
+    ] = None,
     no_bias: Annotated[bool, typer.Option("--no-bias", help="A layer without bias.")] = False,
     transposed: Annotated[bool, typer.Option("--transposed", help="A transposed convolution.")] = False,
     output_padding: Annotated[
-        str, typer.Option("--output-padding", help="Extra output size of a transposed convolution.", metavar="INT|AxB")
-    ] = "0",
+        Text,
+        typer.Option(
+            "--output-padding", help="Extra output size of a transposed convolution (default 0).", metavar="INT|AxB"
+        ),
+    ] = None,
     target: Target = None,
     max_f: MaxF = "11",
     max_s: MaxS = "4",
@@ -132,7 +135,7 @@ def conv(
             max_dilation=max_dilation, f=f, s=s, p=p, dilation=dilation, k=k, transposed=transposed,
         )  # fmt: skip
         with reporting():
-            refuse_explain_with_target(explain)
+            refuse_with_target(explain, groups=groups, no_bias=no_bias, output_padding=output_padding)
         run_command(CONV_TARGET, solving, verify, as_json, False, expect, quiet, show, svg, html, frames)
         return
     from .commands.conv import CONV, ConvRequest
@@ -197,7 +200,7 @@ def pool(
             ceil=ceil,
         )  # fmt: skip
         with reporting():
-            refuse_explain_with_target(explain)
+            refuse_with_target(explain, norm=norm, no_count_pad=no_count_pad)
         run_command(POOL_TARGET, solving, verify, as_json, False, expect, quiet, show, svg, html, frames)
         return
     from .commands.pool import POOL, PoolRequest

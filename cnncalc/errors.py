@@ -242,7 +242,8 @@ class UnknownOption(InvalidParameter):
     """An option the interface does not have: named as it was written, never respelled (``bias`` stays ``bias``)."""
 
     def describe(self, spelling: Spelling = PYTHON) -> str:
-        return super().describe(PYTHON)
+        line = f"{self.param} got {spelling.value(self.value)}, expected {PYTHON.words(self.expected)}"
+        return f"{line}: {PYTHON.words(self.fix)}" if self.fix else line
 
     def named(self, spelling: Spelling = PYTHON) -> str | None:
         return self.param

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from .errors import CnnCalcError, InvalidParameter
+from .errors import CnnCalcError, ExpectationNotMet, InvalidParameter
 
 if TYPE_CHECKING:
     from .commands.base import CheckT, Command, RequestT, ResultT
@@ -62,11 +62,15 @@ def check_output_options(
             parse_int(part, "expect", 0, "a shape like 3x3 or 16x3x3 (or out=1x10 for a named output)")
 
 
-def refuse_explain_with_target(explain: bool) -> None:
+def refuse_with_target(explain: bool, **unused: object) -> None:
+    """Options --target has no use for are refused, not silently dropped (its solutions are built without them)."""
     if explain:
         raise InvalidParameter(
             "explain", "given", "no --explain with --target: each row is a solution", "drop --explain"
         )
+    from .commands.base import refuse_with
+
+    refuse_with("target", unused, "--target solves for the window alone: kernel, stride, padding, dilation")
 
 
 def escaped(error: Exception) -> str:
@@ -96,6 +100,12 @@ def run_command(
     with reporting(), paused():
         check_output_options(as_json, quiet, explain, show, frames, svg, html, expect)
         answer = command.respond(request, verify)
+        unmet = None
+        if expect is not None:  # a malformed --expect is refused before anything is printed; an unmet one after
+            try:
+                answer.check_expectation(expect)
+            except ExpectationNotMet as error:
+                unmet = error
         if quiet:
             from .core.values import format_shape
 
@@ -106,8 +116,8 @@ def run_command(
             print_json(answer.to_json())
         else:
             answer.print(explain, ("frames" if frames else "picture") if show else "", svg, html)
-        if expect is not None:
-            answer.check_expectation(expect)
+        if unmet is not None:
+            raise unmet
 
 
 def end_now(code: str | int | None) -> None:

@@ -109,7 +109,15 @@ def test_sizes_are_written_in_ascii_digits(cnncalc: Run, digits: str) -> None:
 REFUSED_CHAINS = [
     ("3x8x8", "Unflatten(1, 3)", "expected unflattened_size: a tuple of whole numbers"),
     ("3x8x8", "ZeroPad2d(1.5)", "expected padding: one number or 4"),
-    ("3x8x8", "Upsample(scale_factor=1e999)", "expected scale_factor: finite numbers above 0"),
+    ("3x8x8", "Upsample(scale_factor=1e999)", "expected numbers below 10^100"),
+    ("3x8x8", "Upsample(scale_factor=float('nan'))", "expected literal arguments only"),
+    ("3x4x4", "Upsample(scale_factor=1e300)", "expected numbers below 10^100"),
+    ("3x8x8", "Conv2d(3, 4, (3,))", "expected kernel_size: an int or a tuple of 2 ints"),
+    ("3x8x8", "LPPool2d(2, (2,))", "expected kernel_size: an int or a tuple of 2 ints"),
+    ("3x4x5", "Flatten(start_dim=True)", "expects start_dim=True within the 4 axes"),
+    ("3x4", "BatchNorm1d(3, eps=-1)", "expected eps: a number above 0"),
+    ("3x4x4", "Upsample(scale_factor=2, mode='nearest', align_corners=True)", "expected align_corners: None with"),
+    ("5x3", "LSTM(3, 4, 2, True, True, 0.0, True, 5)", "expected proj_size: less than hidden_size=4"),
     ("3x8x8", "Upsample(size='4')", "expected size: whole numbers of at least 1"),
     ("3x8x8", "Upsample(scale_factor=(2, 2, 2))", "expected scale_factor: one value or 2"),
     ("3x8x8", "Upsample(scale_factor=2, mode='linear')", "expects a 3D input for mode='linear'"),
@@ -370,3 +378,55 @@ def test_version_and_help_texts(cnncalc: Run) -> None:
     assert "'same-tf' for TensorFlow's rule" in conv_help
     _, out, _ = cnncalc("pool", "--w", "7", "--f", "3", "--explain", "--no-verify")
     assert "the first plus 1 step = 2" in out and "1 steps" not in out
+
+
+@pytest.mark.parametrize(
+    ("chain", "params"),
+    [("LSTM(3, 4, 1, False)", 112), ("GRU(3, 4, 1, False)", 84), ("RNN(3, 4, 1, 'relu', False)", 28)],
+)
+def test_recurrent_layers_read_their_positional_arguments_in_torchs_order(
+    cnncalc: Run, chain: str, params: int
+) -> None:
+    # LSTM and GRU take bias fourth; only RNN takes nonlinearity there
+    code, out, _ = cnncalc("trace", "--input", "5x3", chain, "--json", "--no-verify")
+    assert (code, json.loads(out)["total_params"]) == (0, params)
+
+
+def test_batch_first_given_by_position_places_the_batch(cnncalc: Run) -> None:
+    code, out, _ = cnncalc(
+        "trace", "--input", "5x3", "--batch", "2", "LSTM(3, 4, 1, True, True)", "--json", "--no-verify"
+    )
+    assert (code, json.loads(out)["layers"][0]["input_shape"]) == (0, [2, 5, 3])
+
+
+@pytest.mark.parametrize(
+    ("dtype", "chain", "said"),
+    [
+        ("int64", "Flatten() -> Linear(_, 3)", "Linear #2 expects a floating-point input"),
+        ("uint8", "AvgPool2d(2)", "AvgPool2d #1 expects a floating-point input"),
+        ("int64", "Conv2d(3, 4, 3)", "Conv2d #1 expects a floating-point input"),
+        ("bool", "Softmax(1)", "Softmax #1 expects a floating-point input"),
+    ],
+)
+def test_integer_inputs_feed_only_what_torch_runs_on_integers(cnncalc: Run, dtype: str, chain: str, said: str) -> None:
+    code, out, err = cnncalc("trace", "--input", "3x8x8", "--dtype", dtype, chain, "--no-verify")
+    article = "an" if dtype.startswith("i") else "a"
+    assert (code, out) == (2, "") and said in err and f"receives {article} {dtype} tensor" in err
+
+
+def test_an_unmet_or_malformed_expect_and_target_leftovers(cnncalc: Run) -> None:
+    # a malformed --expect (the wrong number of values) is refused before the answer is printed
+    assert cnncalc("conv", "--w", "7", "--f", "3", "--expect", "5", "--no-verify") == (
+        2, "", "cnncalc: error: --expect got 5, expected 2 values (the spatial size) or 3 (the whole shape without "
+        "batch): the output is 1x5x5\n",
+    )  # fmt: skip
+    code, out, err = cnncalc("pool", "--w", "8", "--target", "3", "--type", "lp", "--norm", "nan", "--no-verify")
+    assert (code, out) == (2, "") and err.startswith("cnncalc: error: --norm got nan, expected no --norm with --target")
+    code, out, err = cnncalc("conv", "--w", "8", "--target", "3", "--groups", "2", "--no-verify")
+    assert (code, out) == (2, "") and "no --groups with --target" in err
+
+
+def test_batch_reads_past_a_byte_order_mark_and_shows_json_values() -> None:
+    code, answers = batch(b"\xef\xbb\xbf" + GOOD.encode(), '{"cmd": "conv", "w": 7, "f": 3, "bias": false}\n')
+    assert code == 2 and "output_shape" in answers[0]
+    assert str(answers[1]["error"]).startswith("bias got false, expected an option of conv")

@@ -105,7 +105,9 @@ def literal(node: ast.expr, text: str, infer: bool = False) -> Any:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return -literal(node.operand, text)
     if isinstance(node, ast.Constant) and isinstance(node.value, (int, float, str, bool, type(None))):
-        if isinstance(node.value, int) and abs(node.value) >= 10**MAX_DIGITS:  # as the options refuse it
+        value = node.value
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) >= 10**MAX_DIGITS:
+            # as the options refuse it (floats too: 1e300)
             raise InvalidParameter("model", text, f"numbers below 10^{MAX_DIGITS}", "")
         return node.value
     raise InvalidParameter(

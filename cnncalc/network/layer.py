@@ -70,6 +70,10 @@ def optional_positive(value: object) -> str | None:
     return None if ok else "None or a whole number of at least 1"
 
 
+def positive_number(value: object) -> str | None:
+    return number(value) or (None if value > 0 else "a number above 0")  # type: ignore[operator]
+
+
 def optional_flag(value: object) -> str | None:
     return None if value is None or isinstance(value, bool) else "None, True or False"
 
@@ -190,6 +194,7 @@ class Context:
     after_flatten_of_spatial: bool = False
     first: bool = True  # the chain's first layer: it receives the input itself
     python_model: bool = False  # a module of a Python model, whose inputs are given by --input
+    integer_dtype: str = ""  # a chain's integer input (int64, uint8, bool…), while only layers that move values met it
 
 
 Formula = Callable[[Layer, dict[str, Any], tuple[int, ...], Context], Outcome]
@@ -246,6 +251,14 @@ def apply(layer: Layer, shape: tuple[int, ...], context: Context = Context()) ->
     if found is None:
         return None
     bound = layer.bound()
+    if context.integer_dtype and layer.kind not in MOVES_VALUES and layer.kind != "Embedding":
+        raise LayerMismatch(
+            layer.label,
+            "a floating-point input (torch computes it in floating point; integers feed Embedding, or layers "
+            "that only move values)",
+            f"{'an' if context.integer_dtype.startswith('i') else 'a'} {context.integer_dtype} tensor",
+            "give --dtype float32, or put Embedding first",
+        )
     try:
         return found.formula(layer, bound, shape, context)
     except LayerMismatch:
@@ -299,6 +312,13 @@ class TorchArguments(Spelling):
         return super().setting(param, value)
 
 
+# Layers that only move values: torch runs them on integer tensors of every dtype (others compute in floats).
+MOVES_VALUES = frozenset(
+    {"Flatten", "Unflatten", "Identity", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout"}
+    | {f"{kind}Pad{n}d" for kind in ("Zero", "Constant") for n in (1, 2, 3)}
+)
+
+
 # --- what formulas share --------------------------------------------------------------------------------------------
 
 SPATIAL = {1: "[N, C, L]", 2: "[N, C, H, W]", 3: "[N, C, D, H, W]"}
@@ -340,11 +360,14 @@ def need_int(layer: Layer, name: str, wanted: Any, got: int) -> None:
         raise argument_error(layer, name, "an int, as torch takes it", f"use {layer.written(**{name: got})}")
 
 
-def per_dim(value: Any, name: str = "") -> Any:
-    """A size argument as torch takes it: an int or a tuple of ints (never "3" or 3.0)."""
+def per_dim(value: Any, name: str = "", dims: int = 0) -> Any:
+    """A size argument as torch takes it: an int or a tuple of ints (never "3" or 3.0); with ``dims``, a tuple
+    of exactly that many (a kernel_size torch sizes its weight from)."""
     values = list(value) if isinstance(value, (tuple, list)) else [value]
     if name and not all(type(v) is int for v in values):
         raise InvalidParameter(name, repr(value), "an int or a tuple of ints, as torch takes it")
+    if dims and isinstance(value, (tuple, list)) and len(values) != dims:
+        raise InvalidParameter(name, repr(value), f"an int or a tuple of {dims} ints (torch sizes the layer from it)")
     return values if isinstance(value, (tuple, list)) else value
 
 
@@ -356,7 +379,7 @@ def positive(layer: Layer, name: str, value: Any) -> int:
 
 def axis(layer: Layer, shape: tuple[int, ...], dim: Any, name: str) -> int:
     """``dim`` as an axis of ``shape`` (negative from the end)."""
-    if not isinstance(dim, int) or not -len(shape) <= dim < len(shape):
+    if not isinstance(dim, int) or isinstance(dim, bool) or not -len(shape) <= dim < len(shape):
         raise LayerMismatch(
             layer.label, f"{name}={dim} within the {len(shape)} axes", bracketed(shape), "pick an axis that exists"
         )

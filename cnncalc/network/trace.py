@@ -21,7 +21,7 @@ from typing import Any
 from ..core.dtypes import DTYPE_BYTES, INDEX_DTYPES, INTEGER_DTYPES, check_dtype
 from ..core.values import format_shape, parse_shape
 from ..errors import InvalidParameter
-from .layer import Context, Layer, Outcome, apply
+from .layer import MOVES_VALUES, Context, Layer, Outcome, apply
 
 DEVICES = ("auto", "meta", "cpu")  # where a Python model runs (--device)
 
@@ -298,7 +298,8 @@ def trace_chain(
     """Follow the input through ``layers``; raises ``LayerMismatch`` at the first that cannot take it."""
     shape = _batched(layers[0], input_shapes[0], batch)
     field = Field(len(shape) - 2)
-    context = Context(integer_input=dtype in INDEX_DTYPES)
+    integer = dtype if dtype in INTEGER_DTYPES else ""
+    context = Context(integer_input=dtype in INDEX_DTYPES, integer_dtype=integer)
     rows = []
     for layer in layers:
         outcome = apply(layer, shape, context)
@@ -324,8 +325,10 @@ def trace_chain(
             )
         )
         flattened_spatial = layer.kind == "Flatten" and outcome.factors is not None and len(outcome.factors) > 1
+        integer = integer if layer.kind in MOVES_VALUES else ""  # what computes makes floats
         context = Context(
             integer_input=outcome.integer_output,
+            integer_dtype=integer,
             factors=outcome.factors,
             after_flatten_of_spatial=flattened_spatial,
             first=False,

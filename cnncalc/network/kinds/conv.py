@@ -54,7 +54,7 @@ def conv(layer: Layer, bound: dict[str, Any], shape: tuple[int, ...], context: C
         size=shape[2:],
         in_channels=c_in,
         out_channels=bound["out_channels"],
-        kernel=per_dim(bound["kernel_size"], "kernel_size"),
+        kernel=per_dim(bound["kernel_size"], "kernel_size", dims),
         stride=per_dim(bound["stride"], "stride"),
         padding=bound["padding"] if isinstance(bound["padding"], str) else per_dim(bound["padding"], "padding"),
         dilation=per_dim(bound["dilation"], "dilation"),

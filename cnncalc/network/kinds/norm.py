@@ -17,16 +17,18 @@ from ..layer import (
     expected_size,
     flag,
     layer_kind,
-    number,
     optional_number,
+    positive_number,
 )
 
+_EPS = Arg("eps", 1e-5, check=positive_number)
+_MOMENTUM = Arg("momentum", 0.1, check=optional_number)
 BATCH_NORM = (
-    Arg("num_features", infer=True), Arg("eps", 1e-5, check=number), Arg("momentum", 0.1, check=optional_number),
+    Arg("num_features", infer=True), _EPS, _MOMENTUM,
     Arg("affine", True, check=flag), Arg("track_running_stats", True, check=flag), Arg("bias", True, check=flag),
 )  # fmt: skip
 INSTANCE_NORM = (
-    Arg("num_features", infer=True), Arg("eps", 1e-5, check=number), Arg("momentum", 0.1, check=optional_number),
+    Arg("num_features", infer=True), _EPS, _MOMENTUM,
     Arg("affine", False, check=flag), Arg("track_running_stats", False, check=flag), Arg("bias", True, check=flag),
 )  # fmt: skip
 
@@ -64,7 +66,7 @@ def batch_norm(layer: Layer, bound: dict[str, Any], shape: tuple[int, ...], cont
 
 LAYER_NORM = (
     Arg("normalized_shape", infer=True),
-    Arg("eps", 1e-5, check=number),
+    Arg("eps", 1e-5, check=positive_number),
     Arg("elementwise_affine", True, check=flag),
     Arg("bias", True, check=flag),
 )
@@ -89,7 +91,7 @@ def layer_norm(layer: Layer, bound: dict[str, Any], shape: tuple[int, ...], cont
 
 
 GROUP_NORM = (
-    Arg("num_groups"), Arg("num_channels", infer=True), Arg("eps", 1e-5, check=number),
+    Arg("num_groups"), Arg("num_channels", infer=True), Arg("eps", 1e-5, check=positive_number),
     Arg("affine", True, check=flag), Arg("bias", True, check=flag),
 )  # fmt: skip
 

@@ -45,7 +45,7 @@ def pool(layer: Layer, bound: dict[str, Any], shape: tuple[int, ...], context: C
         size=shape[2:],
         channels=shape[1],
         kind=kind,
-        kernel=per_dim(bound["kernel_size"], "kernel_size"),
+        kernel=per_dim(bound["kernel_size"], "kernel_size", dims if kind == "lp" else 0),
         stride=None if stride is None else per_dim(stride, "stride"),
         padding=per_dim(bound.get("padding", 0), "padding"),
         dilation=per_dim(bound.get("dilation", 1), "dilation"),

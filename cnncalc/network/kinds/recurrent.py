@@ -9,15 +9,18 @@ from ...core.values import bracketed
 from ...errors import LayerMismatch
 from ..layer import Arg, Context, Layer, Outcome, expected_size, flag, layer_kind, probability
 
-RECURRENT = (
-    Arg("input_size", infer=True), Arg("hidden_size"), Arg("num_layers", 1), Arg("nonlinearity", "tanh"),
+# torch's order: RNN takes nonlinearity fourth; LSTM and GRU have none, and bias is their fourth.
+_AFTER = (
     Arg("bias", True, check=flag), Arg("batch_first", False, check=flag), Arg("dropout", 0.0, check=probability),
     Arg("bidirectional", False, check=flag),
-    Arg("proj_size", 0),
 )  # fmt: skip
+_SIZES = (Arg("input_size", infer=True), Arg("hidden_size"), Arg("num_layers", 1))
+RNN = (*_SIZES, Arg("nonlinearity", "tanh"), *_AFTER)
+LSTM = (*_SIZES, *_AFTER, Arg("proj_size", 0))
 
 
-@layer_kind("LSTM", "GRU", "RNN", signature=RECURRENT)
+@layer_kind("RNN", signature=RNN)
+@layer_kind("LSTM", "GRU", signature=LSTM)  # GRU refuses proj_size, with the reason (the formula)
 def recurrent(layer: Layer, bound: dict[str, Any], shape: tuple[int, ...], context: Context) -> Outcome:
     if len(shape) != 3:
         raise LayerMismatch(
@@ -36,7 +39,7 @@ def recurrent(layer: Layer, bound: dict[str, Any], shape: tuple[int, ...], conte
         cell=layer.kind.lower(),
         layers=bound["num_layers"],
         bidirectional=bool(bound["bidirectional"]),
-        proj=bound["proj_size"],
+        proj=bound.get("proj_size", 0),
         bias=bool(bound["bias"]),
         batch=batch,
         seq=seq,

@@ -61,6 +61,12 @@ def upsample(layer: Layer, bound: dict[str, Any], shape: tuple[int, ...], contex
         raise InvalidParameter("size", size, "either size or scale_factor (torch: only one of them)")
     if mode not in _MODES:
         raise InvalidParameter("mode", repr(mode), ", ".join(map(repr, _MODES)))
+    if bound["align_corners"] is not None and mode in ("nearest", "nearest-exact", "area"):
+        raise InvalidParameter(
+            "align_corners",
+            bound["align_corners"],
+            f"None with mode={mode!r} (torch: only interpolating modes take it)",
+        )
     spatial = len(shape) - 2
     if len(shape) not in _MODES[mode]:
         inputs = " or ".join(f"{rank}D" for rank in _MODES[mode])
