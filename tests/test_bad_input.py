@@ -430,3 +430,17 @@ def test_batch_reads_past_a_byte_order_mark_and_shows_json_values() -> None:
     code, answers = batch(b"\xef\xbb\xbf" + GOOD.encode(), '{"cmd": "conv", "w": 7, "f": 3, "bias": false}\n')
     assert code == 2 and "output_shape" in answers[0]
     assert str(answers[1]["error"]).startswith("bias got false, expected an option of conv")
+
+
+@pytest.mark.torch
+def test_a_python_model_given_another_float_dtype_runs_where_torch_checks_it(cnncalc: Run) -> None:
+    from pathlib import Path
+
+    model = str(Path(__file__).parent / "models" / "resnet.py") + ":resnet18"
+    code, out, err = cnncalc("trace", "--input", "3x32x32", "--dtype", "float16", model)
+    assert (code, out) == (2, "")  # torch on the CPU refuses it; the meta device would have said ✓
+    assert "expected scalar type Half but found Float" in err
+    code, _, err = cnncalc("trace", "--input", "3x32x32", "--dtype", "float16", "--device", "meta", model)
+    assert code == 2 and "the meta device does not check a float16 input against float32 weights" in err
+    code, _, err = cnncalc("trace", "--input", f"3x{10**19}x8", model)
+    assert code == 2 and "past torch's int64 limit" in err

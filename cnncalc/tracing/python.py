@@ -21,13 +21,15 @@ import re
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, redirect_stdout
+from math import prod
 from typing import Any
 
 import torch
 from torch.nn.utils import parametrize
 
 from ..collector import paused
-from ..core.dtypes import INDEX_DTYPES
+from ..confirm.runtime import TORCH_MAX_BYTES
+from ..core.dtypes import DTYPE_BYTES, INDEX_DTYPES, INTEGER_DTYPES
 from ..core.values import bracketed
 from ..errors import CnnCalcError, InvalidParameter, LayerMismatch, TorchDisagreement
 from ..network.layer import Context, Layer, apply, known_kinds
@@ -69,6 +71,13 @@ def _traced(
     reference: PythonReference, target: Any, inputs: Sequence[InputSpec], batch: int, dtype: str, device: str
 ) -> Trace:
     check_device(device)
+    for spec in inputs:  # a tensor torch cannot hold: exact arithmetic has no model to run through
+        size = batch * prod(spec.shape) * DTYPE_BYTES[spec.dtype or dtype]
+        if size > TORCH_MAX_BYTES:
+            raise InvalidParameter(
+                "input", spec.written(), f"an input torch can hold: with batch {batch:,} it is {size:,} bytes, past "
+                f"torch's int64 limit of {TORCH_MAX_BYTES:,}", "give a smaller size or batch",
+            )  # fmt: skip
     with ExitStack() as stack:
         stack.enter_context(paused())  # a library call: the collector is back as it was when it returns
         stack.enter_context(redirect_stdout(sys.stderr))
@@ -107,6 +116,14 @@ def _build_and_trace(
             ) from None
         note = f"built and run on the CPU: it does not build on the meta device ({failed.line})"
         return _trace(_build(target, reference, "cpu", memory), reference, inputs, batch, dtype, memory, [note])
+    mixed = _mixed_dtypes(built.model, inputs, dtype)
+    if mixed:  # the meta device does not check that a layer's input and weights share a dtype; the CPU does
+        if device == "meta":
+            raise InvalidParameter(
+                "device", "meta", f"cpu or auto: the meta device does not check {mixed}", "use --device auto"
+            )
+        note = f"run on the CPU: the meta device does not check {mixed}"
+        return _trace(_build(target, reference, "cpu", memory), reference, inputs, batch, dtype, memory, [note])
     try:
         return _trace(built, reference, inputs, batch, dtype, memory, [built.note] if built.note else [])
     except _NeedsCpu as needs:
@@ -122,6 +139,16 @@ def _build_and_trace(
             raise _too_big(reference, f"its weights alone are {weights:,} bytes") from None
         note = f"run on the CPU: {needs.line}"
         return _trace(_build(target, reference, "cpu", memory), reference, inputs, batch, dtype, memory, [note])
+
+
+def _mixed_dtypes(model: Any, inputs: Sequence[InputSpec], dtype: str) -> str:
+    """A floating input whose dtype none of the model's floating weights has ("" when they agree)."""
+    weights = {str(p.dtype).removeprefix("torch.") for p in weights_of(model) if p.is_floating_point()}
+    for spec in inputs:
+        given = spec.dtype or dtype
+        if weights and given not in INTEGER_DTYPES and given not in weights:
+            return f"a {given} input against {' and '.join(sorted(weights))} weights"
+    return ""
 
 
 def _build(target: Any, reference: PythonReference, device: str, memory: Usage) -> Built:
