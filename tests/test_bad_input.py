@@ -444,3 +444,17 @@ def test_a_python_model_given_another_float_dtype_runs_where_torch_checks_it(cnn
     assert code == 2 and "the meta device does not check a float16 input against float32 weights" in err
     code, _, err = cnncalc("trace", "--input", f"3x{10**19}x8", model)
     assert code == 2 and "past torch's int64 limit" in err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("lstm", "--hidden", "512", "--input", "300", "--explain", "--layers", "2", "--bidirectional", "--proj", "128"),
+        ("conv", "--input", "64x56x56", "--k", "128", "--f", "3x5", "--s", "2", "--p", "1x2", "--dilation", "2",
+         "--groups", "2", "--explain"),
+        ("conv", "--w", "224", "--target", "112"),
+    ],
+)  # fmt: skip
+def test_titles_captions_and_steps_fold_to_the_terminal(cnncalc: Run, args: tuple[str, ...]) -> None:
+    code, out, _ = cnncalc(*args, "--no-verify", env={"COLUMNS": "80"})
+    assert code == 0 and max(width_of(line) for line in out.splitlines()) <= 80

@@ -20,13 +20,13 @@ def print_table(
 ) -> None:
     """Print the title, the tables, any explanation and pictures; save them as SVG/HTML if asked."""
     width, colour = table.terminal_width(), table.use_colour(sys.stdout)
-    lines = [title]
+    lines = table.fold(title, width)
     for section in sections:
         if section.caption:
-            lines.append(section.caption)
+            lines += table.fold(section.caption, width)
         lines += table.draw(section.rows, width, colour, section.header, section.separate_rows)
-    lines += explain or []
-    lines += pictures or []
+    lines += [piece for line in explain or [] for piece in table.fold(line, width)]
+    lines += pictures or []  # drawn to scale: a picture is not folded
     sys.stdout.write("\n".join(lines) + "\n")
     if export is not None:
         plain = [title, *(line for s in sections for line in section_lines(s, width)), *(explain or [])]

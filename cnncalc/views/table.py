@@ -144,6 +144,16 @@ def wrap(text: str, width: int) -> list[str]:
     return lines
 
 
+def fold(line: str, width: int) -> list[str]:
+    """A line of prose (a title, a caption, a step of --explain) in lines of at most ``width``: its indentation
+    kept, continuation lines indented two more."""
+    if width_of(line) <= width:
+        return [line]
+    indent = line[: len(line) - len(line.lstrip(" "))]
+    first, *rest = wrap(line.strip(), max(width - len(indent) - 2, 10))
+    return [indent + first, *(indent + "  " + piece for piece in rest)]
+
+
 def width_of(text: str) -> int:
     """Columns the text takes: combining marks (the tilde of c̃) take none."""
     return sum(not unicodedata.combining(ch) for ch in text)
