@@ -458,3 +458,22 @@ def test_a_python_model_given_another_float_dtype_runs_where_torch_checks_it(cnn
 def test_titles_captions_and_steps_fold_to_the_terminal(cnncalc: Run, args: tuple[str, ...]) -> None:
     code, out, _ = cnncalc(*args, "--no-verify", env={"COLUMNS": "80"})
     assert code == 0 and max(width_of(line) for line in out.splitlines()) <= 80
+
+
+@pytest.mark.parametrize(
+    ("call", "line"),
+    [
+        ("conv_params(3, d=3, k=16, dims=0)", "dims got 0, expected 1, 2 or 3"),
+        ("conv_params(3, d=3, k=16, dims=5)", "dims got 5, expected 1, 2 or 3"),
+        ("conv_params(3, d=3, k=16, bias=None)", "bias got None, expected True or False"),
+        ("pool_output_size('a', 3)", "w got a, expected a whole number of at least 1"),
+        ("pool_output_size(7, 3, ceil_mode='x')", "ceil_mode got x, expected True or False"),
+    ],
+)
+def test_the_python_api_refuses_in_its_own_words(call: str, line: str) -> None:
+    from cnncalc import InvalidParameter, conv_params
+    from cnncalc.core.pool import pool_output_size
+
+    with pytest.raises(InvalidParameter) as caught:
+        eval(call, {"conv_params": conv_params, "pool_output_size": pool_output_size})
+    assert str(caught.value) == line

@@ -137,6 +137,12 @@ def conv_params(
     >>> conv_params(3, d=4, k=16, groups=2, bias=False)
     288
     """
+    dims = parse_int(dims, "dims", 1, "1, 2 or 3")
+    if dims > 3:
+        raise InvalidParameter("dims", dims, "1, 2 or 3")
+    for name, value in (("bias", bias), ("transposed", transposed)):
+        if not isinstance(value, bool):
+            raise InvalidParameter(name, value, "True or False")
     kernel = parse_per_dim(f, "f", dims, minimum=1)
     with spoken_as(_SHORT_NAMES):
         _check_groups(parse_int(d, "in_channels", 1), parse_int(k, "out_channels", 1), parse_int(groups, "groups", 1))

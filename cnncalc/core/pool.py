@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from math import prod
 from typing import Literal
 
-from ..errors import DoesNotFit, InvalidParameter, Name, Setting, Words, either
-from .values import Given, PerDim, format_shape, parse_per_dim
+from ..errors import DoesNotFit, InvalidParameter, Name, Setting, Spelling, Words, either, spoken_as
+from .values import Given, PerDim, format_shape, parse_int, parse_per_dim, split_values
 from .window import AXIS_LABELS, AxisGeometry, slide
 
 PoolKind = Literal["max", "avg", "lp"]
@@ -141,12 +141,17 @@ class AdaptiveGeometry:
         return prod(self.output_shape)
 
 
+# The keywords of the one-line function below, which read like the formula (W, F, S, P).
+_SHORT_NAMES = Spelling({"size": "w", "kernel": "f", "stride": "s", "padding": "p"})
+
+
 def pool_output_size(
     w: int, f: int, s: int | None = None, p: int = 0, dilation: int = 1, ceil_mode: bool = False
 ) -> int:
     """Output size of max pooling along one axis (stride defaults to the kernel)."""
-    spec = make_pool_spec(size=(w,), kernel=f, stride=s, padding=p, dilation=dilation, ceil_mode=ceil_mode)
-    return pool_geometry(spec).axes[0].output
+    with spoken_as(_SHORT_NAMES):
+        spec = make_pool_spec(size=(w,), kernel=f, stride=s, padding=p, dilation=dilation, ceil_mode=ceil_mode)
+        return pool_geometry(spec).axes[0].output
 
 
 def adaptive_windows(w: int, out: int) -> tuple[tuple[int, int], ...]:
@@ -177,7 +182,13 @@ def make_pool_spec(
 ) -> PoolSpec:
     """Check a pooling layer's options against torch's rules."""
     pool_kind = parse_kind(kind)
+    size = tuple(parse_int(v, "size", 1) for v in split_values(size))
     dims = len(size)
+    if not 1 <= dims <= 3:
+        raise InvalidParameter("size", format_shape(size), "1, 2 or 3 spatial dimensions")
+    for name, value in (("ceil_mode", ceil_mode), ("count_include_pad", count_include_pad)):
+        if not isinstance(value, bool):
+            raise InvalidParameter(name, value, "True or False")
     kernel_t = parse_per_dim(kernel, "kernel", dims, 1, "a kernel size of at least 1")
     stride_t = kernel_t if stride is None else parse_per_dim(stride, "stride", dims, 1, "a stride of at least 1")
     padding_t = parse_per_dim(padding, "padding", dims, 0, "a padding of at least 0")
