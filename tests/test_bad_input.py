@@ -477,3 +477,16 @@ def test_the_python_api_refuses_in_its_own_words(call: str, line: str) -> None:
     with pytest.raises(InvalidParameter) as caught:
         eval(call, {"conv_params": conv_params, "pool_output_size": pool_output_size})
     assert str(caught.value) == line
+
+
+def test_unread_cells_are_counted_as_the_taps_would_list_them() -> None:
+    # the closed form for undilated windows against listing every tap, on every small case
+    import itertools
+
+    from cnncalc.core.window import slide, unread_cells
+
+    for size, f, s, p, d in itertools.product(range(1, 12), range(1, 6), range(1, 6), range(3), (1, 2)):
+        axis = slide("W", size, f, s, p, p, d)
+        if axis.output >= 1:
+            read = {i * s - p + j * d for i in range(axis.output) for j in range(f)}
+            assert unread_cells(size, f, s, p, d, axis.output) == size - len(read & set(range(size)))

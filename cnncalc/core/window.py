@@ -114,6 +114,18 @@ def unread_cells(size: int, kernel: int, stride: int, pad_before: int, dilation:
     >>> unread_cells(9, 3, 3, 0, 3, 1)  # one window, taps at 0, 3, 6
     6
     """
+    if output < 1:
+        return size
+    if dilation == 1:  # in padded coordinates y = x + P, window i reads [i·S, i·S + F): counted, not listed
+        lo, hi = pad_before, pad_before + size
+        if kernel >= stride:  # the windows touch or overlap: one run of cells
+            return size - max(0, min(hi, (output - 1) * stride + kernel) - lo)
+        reach = min(hi, output * stride)
+
+        def read_below(n: int) -> int:  # cells y < n with y mod S < F
+            return (n // stride) * kernel + min(n % stride, kernel)
+
+        return size - max(0, read_below(reach) - read_below(lo)) if reach > lo else size
     if output * kernel > MAX_TAPS:
         return None
     read = {i * stride - pad_before + j * dilation for i in range(output) for j in range(kernel)}
