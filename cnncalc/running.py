@@ -41,7 +41,7 @@ def check_output_options(
     """Refuse, before any work, what would be silently ignored or fail only after the answer is printed."""
     import os
 
-    from .core.values import parse_int, split_values
+    from .core.values import parse_expected_shape
 
     if frames and not show:
         raise InvalidParameter("frames", "given", "--show with it: one picture per window position", "add --show")
@@ -58,8 +58,7 @@ def check_output_options(
                 raise InvalidParameter(option, given, "a file cnncalc can write", "check the folder exists")
     if expect is not None:  # its form, before the answer: whether it is met is known after
         wanted = expect.partition("=")[2] if "=" in expect else expect
-        for part in split_values(wanted):
-            parse_int(part, "expect", 0, "a shape like 3x3 or 16x3x3 (or out=1x10 for a named output)")
+        parse_expected_shape(wanted, "a shape like 3x3 or 16x3x3 (or out=1x10 for a named output)")
 
 
 def refuse_with_target(explain: bool, **unused: object) -> None:

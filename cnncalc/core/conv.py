@@ -21,7 +21,7 @@ from typing import Literal
 
 from ..errors import DoesNotFit, InvalidParameter, Name, Setting, Spelling, Value, Words, either, one_of, spoken_as
 from .dtypes import FLOAT32_BYTES
-from .values import IntLike, PerDim, at_most, format_shape, parse_int, parse_per_dim, split_values
+from .values import IntLike, PerDim, at_most, check_flag, format_shape, parse_int, parse_per_dim, split_values
 from .window import AXIS_LABELS, AxisGeometry, slide, tf_same
 
 # The keywords of the one-line functions below, which read like the formula (W, F, S, P).
@@ -140,9 +140,8 @@ def conv_params(
     dims = parse_int(dims, "dims", 1, "1, 2 or 3")
     if dims > 3:
         raise InvalidParameter("dims", dims, "1, 2 or 3")
-    for name, value in (("bias", bias), ("transposed", transposed)):
-        if not isinstance(value, bool):
-            raise InvalidParameter(name, value, "True or False")
+    check_flag(bias, "bias")
+    check_flag(transposed, "transposed")
     kernel = parse_per_dim(f, "f", dims, minimum=1)
     with spoken_as(_SHORT_NAMES):
         _check_groups(parse_int(d, "in_channels", 1), parse_int(k, "out_channels", 1), parse_int(groups, "groups", 1))

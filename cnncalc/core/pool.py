@@ -17,7 +17,7 @@ from math import prod
 from typing import Literal
 
 from ..errors import DoesNotFit, InvalidParameter, Name, Setting, Spelling, Words, either, spoken_as
-from .values import Given, PerDim, format_shape, parse_int, parse_per_dim, split_values
+from .values import Given, PerDim, check_flag, format_shape, parse_int, parse_per_dim, split_values
 from .window import AXIS_LABELS, AxisGeometry, slide
 
 PoolKind = Literal["max", "avg", "lp"]
@@ -186,9 +186,8 @@ def make_pool_spec(
     dims = len(size)
     if not 1 <= dims <= 3:
         raise InvalidParameter("size", format_shape(size), "1, 2 or 3 spatial dimensions")
-    for name, value in (("ceil_mode", ceil_mode), ("count_include_pad", count_include_pad)):
-        if not isinstance(value, bool):
-            raise InvalidParameter(name, value, "True or False")
+    check_flag(ceil_mode, "ceil_mode")
+    check_flag(count_include_pad, "count_include_pad")
     kernel_t = parse_per_dim(kernel, "kernel", dims, 1, "a kernel size of at least 1")
     stride_t = kernel_t if stride is None else parse_per_dim(stride, "stride", dims, 1, "a stride of at least 1")
     padding_t = parse_per_dim(padding, "padding", dims, 0, "a padding of at least 0")

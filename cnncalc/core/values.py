@@ -78,6 +78,18 @@ def _parse_integral_decimal(text: str, param: str, expected: Message) -> int:
     return int(number)
 
 
+def check_flag(value: object, param: str) -> bool:
+    """A flag is True or False: a truthy 'no' is not read as on."""
+    if not isinstance(value, bool):
+        raise InvalidParameter(param, value, "True or False")
+    return value
+
+
+def parse_expected_shape(expect: Given, what: str = "a shape like 3x3 or 16x3x3") -> tuple[int, ...]:
+    """The numbers of ``--expect`` (``3x3``), each a whole number of at least 0."""
+    return tuple(parse_int(part, "expect", 0, what) for part in split_values(expect))
+
+
 def split_values(value: Given) -> list[Given]:
     """Split ``"3x5"`` (or a sequence) into its parts, without checking them."""
     if isinstance(value, (tuple, list)):
@@ -174,7 +186,7 @@ def check_expectation(
     >>> check_expectation("3x3", (16, 3, 3))
     >>> check_expectation("16x3x3", (16, 3, 3))
     """
-    wanted = tuple(parse_int(part, "expect", 0, "a shape like 3x3 or 16x3x3") for part in split_values(expect))
+    wanted = parse_expected_shape(expect)
     short_form = output_shape[1:] if short is None else short
     if len(wanted) == len(output_shape):
         got = output_shape

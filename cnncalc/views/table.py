@@ -114,9 +114,14 @@ def _longest(text: str, pieces: bool = False) -> int:
 _BREAK = re.compile(r"(?<=[(=])|(?<=,)(?!\d)")
 
 
+def _cut(word: str) -> list[str]:
+    """A word cut where it may break."""
+    return [piece for piece in _BREAK.split(word) if piece]
+
+
 def _pieces(text: str) -> list[str]:
     """The text's words, each cut where it may break."""
-    return [piece for word in text.split() for piece in _BREAK.split(word) if piece]
+    return [piece for word in text.split() for piece in _cut(word)]
 
 
 def wrap(text: str, width: int) -> list[str]:
@@ -127,7 +132,7 @@ def wrap(text: str, width: int) -> list[str]:
     lines: list[str] = []
     line = ""
     for word in text.split():
-        parts = [word] if width_of(word) <= width else [p for p in _BREAK.split(word) if p]
+        parts = [word] if width_of(word) <= width else _cut(word)
         for i, part in enumerate(parts):
             glue = " " if line and i == 0 else ""
             if width_of(line + glue + part) <= width:
