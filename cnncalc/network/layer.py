@@ -196,6 +196,13 @@ class Context:
     python_model: bool = False  # a module of a Python model, whose inputs are given by --input
     integer_dtype: str = ""  # a chain's integer input (int64, uint8, bool…), while only layers that move values met it
 
+    @property
+    def arriving(self) -> str:
+        """What reaches the layer, in words: "an int64 tensor", "a uint8 tensor", or "a float tensor"."""
+        if not self.integer_dtype:
+            return "a float tensor"
+        return f"{'an' if self.integer_dtype.startswith('i') else 'a'} {self.integer_dtype} tensor"
+
 
 Formula = Callable[[Layer, dict[str, Any], tuple[int, ...], Context], Outcome]
 
@@ -256,7 +263,7 @@ def apply(layer: Layer, shape: tuple[int, ...], context: Context = Context()) ->
             layer.label,
             "a floating-point input (torch computes it in floating point; integers feed Embedding, or layers "
             "that only move values)",
-            f"{'an' if context.integer_dtype.startswith('i') else 'a'} {context.integer_dtype} tensor",
+            context.arriving,
             "give --dtype float32, or put Embedding first",
         )
     try:

@@ -63,9 +63,7 @@ def embedding(layer: Layer, bound: dict[str, Any], shape: tuple[int, ...], conte
         raise LayerMismatch(
             layer.label,
             "integer indices (torch: Expected tensor for argument #1 'indices' to have scalar type Long)",
-            f"{'an' if context.integer_dtype.startswith('i') else 'a'} {context.integer_dtype} tensor"
-            if context.integer_dtype
-            else "a float tensor",
+            context.arriving,
             fix,
         )
     num = positive(layer, "num_embeddings", bound["num_embeddings"])
