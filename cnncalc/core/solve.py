@@ -39,6 +39,7 @@ class Solution:
     dilation: int
     output_padding: int = 0
     unread: int | None = 0  # input cells no tap of any window reads (None: too many windows to count)
+    exact: bool = True  # the stride divides the room to slide (no rounding), as an axis's exact says
 
     @property
     def reads_every_input(self) -> bool:
@@ -107,7 +108,7 @@ def solve_axis(size: int, target: int, bounds: SolveBounds = SolveBounds(), pool
                     axis = slide("W", size, f, s, p, p, d)
                     if axis.span > axis.padded_size or axis.output != target:
                         continue
-                    found.append(Solution(f, s, p, d, 0, unread_cells(size, f, s, p, d, target)))
+                    found.append(Solution(f, s, p, d, 0, unread_cells(size, f, s, p, d, target), axis.exact))
     return sorted(found, key=_rank)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..core.solve import Solution, SolveResult
-from ..core.window import slide
 from .common import SCHEMA_VERSION, layer_call, plural
 from .table import Section
 
@@ -69,22 +68,21 @@ def _confirmation_text(check: SolveCheck | None) -> str:
 def to_json(result: SolveResult, check: SolveCheck | None) -> dict[str, Any]:
     transposed = result.kind == "transposed conv"
 
-    def as_dict(solution: Solution, size: int) -> dict[str, Any]:
+    def as_dict(solution: Solution) -> dict[str, Any]:
         entry: dict[str, Any] = {"f": solution.f, "s": solution.s, "p": solution.p, "dilation": solution.dilation}
         if transposed:
             entry["output_padding"] = solution.output_padding
         else:  # the same words as conv's and pool's axes: exact, unread_input
-            axis = slide("W", size, solution.f, solution.s, solution.p, solution.p, solution.dilation)
-            entry["exact"] = axis.exact
+            entry["exact"] = solution.exact
             entry["every_input_read"] = solution.reads_every_input if solution.unread is not None else None
             entry["unread_input"] = solution.unread
         entry["many_to_one"] = solution.many_to_one
         return entry
 
     if result.uniform:
-        solutions: Any = [as_dict(s, result.axes[0].size) for s in result.axes[0].solutions]
+        solutions: Any = [as_dict(s) for s in result.axes[0].solutions]
     else:
-        solutions = {a.label: [as_dict(s, a.size) for s in a.solutions] for a in result.axes}
+        solutions = {a.label: [as_dict(s) for s in a.solutions] for a in result.axes}
     return {
         "schema_version": SCHEMA_VERSION,
         "command": "solve",
