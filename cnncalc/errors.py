@@ -230,9 +230,13 @@ class InvalidParameter(CnnCalcError):
 
     def describe(self, spelling: Spelling = PYTHON) -> str:
         given = spelling.value(self.value)
-        line = f"{spelling.subject(self.param)} got {given}, expected {spelling.words(self.expected)}"
+        line = f"{self.subject(spelling)} got {given}, expected {spelling.words(self.expected)}"
         fix = spelling.words(self.fix)
         return f"{line}: {fix}" if fix else line
+
+    def subject(self, spelling: Spelling) -> str:
+        """Who got the value, at the head of the message."""
+        return spelling.subject(self.param)
 
     def named(self, spelling: Spelling = PYTHON) -> str | None:
         return spelling.key(self.param)
@@ -241,9 +245,8 @@ class InvalidParameter(CnnCalcError):
 class UnknownOption(InvalidParameter):
     """An option the interface does not have: named as it was written, never respelled (``bias`` stays ``bias``)."""
 
-    def describe(self, spelling: Spelling = PYTHON) -> str:
-        line = f"{self.param} got {spelling.value(self.value)}, expected {PYTHON.words(self.expected)}"
-        return f"{line}: {PYTHON.words(self.fix)}" if self.fix else line
+    def subject(self, spelling: Spelling) -> str:
+        return self.param
 
     def named(self, spelling: Spelling = PYTHON) -> str | None:
         return self.param
