@@ -21,8 +21,13 @@ NULLABLE_SHAPE: dict[str, Any] = {"type": ["array", "null"], "items": NONNEG}
 VERIFIED: dict[str, Any] = {"type": ["boolean", "null"], "description": "true: torch agreed; null: not asked"}
 TORCH: dict[str, Any] = {
     "type": ["object", "null"],
-    "properties": {"layer": STRING, "output_shape": NULLABLE_SHAPE, "params": {"type": ["integer", "null"]}},
-    "required": ["layer", "output_shape", "params"],
+    "properties": {
+        "layer": STRING,
+        "output_shape": NULLABLE_SHAPE,
+        "params": {"type": ["integer", "null"]},
+        "device": {"enum": ["cpu", "meta"], "description": "where torch ran the layer (README: which device)"},
+    },
+    "required": ["layer", "output_shape", "params", "device"],
 }
 VERSION: dict[str, Any] = {"const": SCHEMA_VERSION}
 
@@ -318,7 +323,10 @@ TRACE = _object(
             "additionalProperties": SHAPE,
             "description": "every tensor the model returned, with batch, by path: output, 0, out, out.1",
         },
-        "device": {"enum": ["meta", "cpu", None], "description": "where torch ran a Python model (null: a chain)"},
+        "device": {
+            "enum": ["meta", "cpu", None],
+            "description": "where torch ran the model or confirmed the chain (null: not run)",
+        },
         "notes": {"type": "array", "items": STRING},
         "verified": VERIFIED,
         "skipped": {"type": ["string", "null"], "description": "why a chain was not confirmed"},
@@ -360,9 +368,25 @@ SOLVE = _object(
         "confirmed": {"type": "integer", "minimum": 0, "description": "how many torch really built and ran"},
         "skipped": {"type": ["string", "null"], "description": "why some or all were not built"},
         "torch": {"type": "array", "items": STRING},
+        "device": {
+            "type": "array",
+            "items": {"enum": ["cpu", "meta"]},
+            "description": "where torch ran each layer of torch, in its order",
+        },
         "output_shape": SHAPE,
     },
-    ["command", "kind", "input_shape", "target_shape", "per_axis", "solutions", "verified", "confirmed", "torch"],
+    [
+        "command",
+        "kind",
+        "input_shape",
+        "target_shape",
+        "per_axis",
+        "solutions",
+        "verified",
+        "confirmed",
+        "torch",
+        "device",
+    ],
 )
 
 BATCH_ERROR = _object(

@@ -165,7 +165,44 @@ def test_verified_path_does_import_torch_and_stays_quiet() -> None:
     assert (done.returncode, done.stderr) == (0, "")
     data = json.loads(done.stdout)
     assert data["verified"] is True
-    assert data["torch"] == {"layer": "torch.nn.Conv2d(1, 1, kernel_size=3)", "output_shape": [1, 5, 5], "params": 10}
+    torch = {"layer": "torch.nn.Conv2d(1, 1, kernel_size=3)", "output_shape": [1, 5, 5], "params": 10, "device": "cpu"}
+    assert data["torch"] == torch
+
+
+# A small layer is confirmed on the CPU, whose kernels need nothing more than `import torch` loaded; the meta
+# device's Python kernels would import sympy and torch._dynamo (about 0.25 s).
+WHAT_IMPORT_TORCH_LOADED = """
+import contextlib, io, sys
+import torch
+before = set(sys.modules)
+from cnncalc.cli import app
+from cnncalc.usage import run
+with contextlib.redirect_stdout(io.StringIO()):
+    try:
+        run(app, sys.argv[1:])
+    except SystemExit as done:
+        status = done.code
+new = sorted(m for m in set(sys.modules) - before if m.split(".")[0] in ("torch", "sympy", "mpmath", "numpy"))
+print(status, new)
+"""
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("conv", "--w", "7", "--f", "3", "--s", "2"),
+        ("pool", "--w", "7", "--f", "2", "--type", "avg"),
+        ("lstm", "--hidden", "64", "--input", "32"),
+        ("trace", "--input", "3x32x32", "Conv2d(3, 16, 3) -> Flatten() -> Linear(_, 10)"),
+        ("conv", "--input", "3x32x32", "--target", "16"),
+    ],
+    ids=["conv", "pool", "lstm", "trace", "target"],
+)
+def test_a_small_confirmation_loads_nothing_import_torch_did_not(args: tuple[str, ...]) -> None:
+    done = subprocess.run([sys.executable, "-c", WHAT_IMPORT_TORCH_LOADED, *args], capture_output=True, text=True)
+    # torch.utils._device: what `with torch.device(...)` imports, a few lines
+    assert (done.stdout, done.stderr) == ("0 ['torch.utils._device']\n" if args[0] == "trace" else "0 []\n", "")
 
 
 @pytest.mark.parametrize(("expect", "code"), [("5x5", 0), ("4x4", 1), ("nonsense", 2)])

@@ -26,7 +26,7 @@ from oracle import Verdict, cnncalc_side, examples, torch_side
 from strategies import PerDim, axes, per_dim
 
 from cnncalc.confirm.layers import confirm_conv
-from cnncalc.confirm.runtime import import_torch
+from cnncalc.confirm.runtime import DEVICES, import_torch
 from cnncalc.core.conv import ConvGeometry, conv_geometry, make_conv_spec
 
 pytestmark = pytest.mark.torch
@@ -277,7 +277,7 @@ def test_conv_transpose3d_matches_torch(cfg: Config) -> None:
     check_agreement(cfg)
 
 
-# --- confirm_conv (meta device) on valid configurations -----------------------------------------
+# --- confirm_conv, on the CPU and on the meta device, on valid configurations -------------------
 
 
 @st.composite
@@ -294,12 +294,17 @@ def test_confirm_conv_verifies_valid_configs(cfg: Config) -> None:
     ours, geometry = run_cnncalc(cfg)
     assume(geometry is not None)
     assert geometry is not None
-    confirmation = confirm_conv(geometry)
+    # Both devices confirm it, whichever device_for would choose, and say where they ran.
+    on_cpu, on_meta = confirm_conv(geometry, "cpu"), confirm_conv(geometry, "meta")
+    assert (on_cpu.device, on_meta.device) == ("cpu", "meta")
+    assert on_cpu == replace(on_meta, device="cpu")
+    assert confirm_conv(geometry).device == "cpu"  # these layers are all small
+    confirmation = on_meta
     assert confirmation.verified is True
     assert confirmation.layer == cfg.layer_name
     assert confirmation.output_shape == ours.output_shape
     assert confirmation.params == ours.params
-    # And the meta device agrees with the CPU kernel.
+    # And both agree with the CPU kernel run independently.
     theirs = run_torch(cfg)
     assert theirs.accepted, f"confirm_conv verified a layer the CPU rejects: {theirs.error}"
     assert (theirs.output_shape, theirs.params) == (confirmation.output_shape, confirmation.params)
@@ -315,9 +320,10 @@ def test_confirm_conv_verifies_string_padding(cfg: Config) -> None:
     ours, geometry = run_cnncalc(cfg)
     assume(geometry is not None)
     assert geometry is not None
-    confirmation = confirm_conv(geometry)
-    assert confirmation.verified is True
-    assert (confirmation.output_shape, confirmation.params) == (ours.output_shape, ours.params)
+    for device in DEVICES:
+        confirmation = confirm_conv(geometry, device)
+        assert confirmation.verified is True and confirmation.device == device
+        assert (confirmation.output_shape, confirmation.params) == (ours.output_shape, ours.params)
 
 
 # --- regressions --------------------------------------------------------------------------------

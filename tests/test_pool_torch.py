@@ -20,7 +20,7 @@ from __future__ import annotations
 import itertools
 import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
@@ -513,7 +513,7 @@ def test_avg_corner_value_matches_torch(cfg: Config) -> None:
     assert float(summed[(0, 0) + (0,) * dims]) == pytest.approx(corner.input_cells, abs=1e-6), cfg.call()
 
 
-# --- confirm_pool (meta device) on valid configurations -----------------------------------------
+# --- confirm_pool, on the CPU and on the meta device, on valid configurations -------------------
 
 
 @st.composite
@@ -535,13 +535,17 @@ def valid_pool_geometries(draw: st.DrawFn) -> tuple[Config | None, PoolGeometry 
 @given(valid_pool_geometries())
 def test_confirm_pool_verifies_valid_configs(args: tuple[Config | None, PoolGeometry | AdaptiveGeometry]) -> None:
     cfg, geometry = args
-    confirmation = confirm_pool(geometry)
+    on_cpu, on_meta = confirm_pool(geometry, "cpu"), confirm_pool(geometry, "meta")
+    assert (on_cpu.device, on_meta.device) == ("cpu", "meta")
+    assert on_cpu == replace(on_meta, device="cpu")
+    assert confirm_pool(geometry).device == "cpu"  # all small enough
+    confirmation = on_meta
     assert confirmation.verified is True
     assert confirmation.output_shape == geometry.output_shape
     assert confirmation.params == 0
     if cfg is not None:
         assert confirmation.layer == cfg.layer_name
-        # And the meta device agrees with the CPU kernel.
+        # And both agree with the CPU kernel run independently.
         theirs, _ = run_torch(cfg)
         assert theirs.accepted, f"confirm_pool verified a layer the CPU rejects: {cfg.call()}: {theirs.error}"
         assert theirs.output_shape == confirmation.output_shape

@@ -89,7 +89,7 @@ def test_lenet5_table_confirmed(cnncalc: Run) -> None:
     code, out, err = cnncalc("trace", "--input", "1x32x32", LENET5, env={"COLUMNS": "200"})
     assert (code, err) == (0, "")
     assert "61,706 (61,706 trainable, 0 not; shared weights counted once)" in out
-    assert "every layer built and run on the meta device: 12 of 12 agree ✓" in out
+    assert "every layer built and run on the CPU: 12 of 12 agree ✓" in out
 
 
 def test_alexnet_as_torchvision_defines_it(cnncalc: Run) -> None:

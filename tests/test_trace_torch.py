@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import warnings
+from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -354,10 +355,11 @@ def test_random_chains_match_torch(case: Case) -> None:
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
 @given(chains())
-def test_random_valid_chains_confirmed_on_the_meta_device(
+def test_random_valid_chains_confirmed_on_either_device(
     case: Case,
 ) -> None:
-    """What the CLI does after tracing: every layer built and run on the meta device, agreeing row by row."""
+    """What the CLI does after tracing: every layer built and run on the CPU and on the meta device, agreeing row
+    by row, the same FLOPs counted on both."""
     size, layers = case
     chain = parse_chain(" -> ".join(_call_text(*layer) for layer in layers))
     try:
@@ -367,7 +369,10 @@ def test_random_valid_chains_confirmed_on_the_meta_device(
     if any(row.kind == "BatchNorm2d" and row.input_shape[0] * row.input_shape[2] * row.input_shape[3] == 1
            for row in traced.rows):  # fmt: skip
         return  # training-mode batch norm on one value per channel: see test_batchnorm_on_one_value_per_channel
-    check = confirm_chain(traced, chain)
+    on_cpu, on_meta = confirm_chain(traced, chain, "cpu"), confirm_chain(traced, chain, "meta")
+    assert (on_cpu.device, on_meta.device) == ("cpu", "meta")
+    assert on_cpu == replace(on_meta, device="cpu")
+    check = on_meta
     assert check.verified == (True,) * len(traced.rows)
     assert None not in check.flops, "every layer a chain can hold has a cost rule for each operation it runs"
 
@@ -450,10 +455,13 @@ def test_cnncalc_refuses_these_chains(cnncalc: Run, input_shape: str, chain: str
     assert err.count("\n") == 1
 
 
-def test_a_chain_torch_refuses_names_the_layer_that_raised() -> None:
+@pytest.mark.parametrize(
+    ("device", "words"), [("cpu", "shapes cannot be multiplied (1x8 and 5x2)"), ("meta", "[1, 8] X [5, 2]")]
+)
+def test_a_chain_torch_refuses_names_the_layer_that_raised(device: str, words: str) -> None:
     traced = trace_chain(parse_chain("Linear(4, 8) -> ReLU() -> Linear(8, 2)"), [(4,)])
     wrong = parse_chain("Linear(4, 8) -> ReLU() -> Linear(5, 2)")  # as if cnncalc had let a mismatch through
     with pytest.raises(TorchDisagreement) as caught:
-        confirm_chain(traced, wrong)
+        confirm_chain(traced, wrong, device)
     assert caught.value.field == "Linear #3's validity"
-    assert "[1, 8] X [5, 2]" in str(caught.value.theirs)  # the meta device's words for a shape mismatch
+    assert words in str(caught.value.theirs)  # each device's words for a shape mismatch

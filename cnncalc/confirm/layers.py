@@ -1,14 +1,16 @@
-"""Convolution and pooling: build the torch layer cnncalc describes on the meta device, and compare."""
+"""Convolution and pooling: build the torch layer cnncalc describes, run it on the CPU or the meta device (as
+``device_for`` chooses by its size), and compare."""
 
 from __future__ import annotations
 
+from math import prod
 from typing import Any
 
 from ..core.conv import ConvGeometry
 from ..core.pool import AdaptiveGeometry, PoolGeometry
 from ..errors import TorchDisagreement
 from .results import Confirmation
-from .runtime import import_torch, meta_layer, run_on_meta, squeeze, too_big_for_torch
+from .runtime import device_for, import_torch, layer_on, run_on, squeeze, too_big_for_torch
 
 
 def conv_layer_call(geometry: ConvGeometry) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
@@ -46,8 +48,9 @@ def pre_padding(geometry: ConvGeometry) -> tuple[str, tuple[int, ...]] | None:
     return f"ZeroPad{spec.dims}d", pads
 
 
-def confirm_conv(geometry: ConvGeometry) -> Confirmation:
-    """Build the torch layer on the meta device and compare shape and params.
+def confirm_conv(geometry: ConvGeometry, device: str | None = None) -> Confirmation:
+    """Build the torch layer, run it on ``device`` (default: as ``device_for`` chooses) and compare shape and
+    params.
 
     Raises ``TorchDisagreement`` when torch's answer differs from cnncalc's.
     """
@@ -61,12 +64,14 @@ def confirm_conv(geometry: ConvGeometry) -> Confirmation:
     )
     if too_big:
         return Confirmation(None, name, args, kwargs, skipped=too_big)
+    elements = prod(geometry.input_shape) + prod(geometry.output_shape) + geometry.params
+    device = device or device_for(geometry.macs, elements)
     torch = import_torch()
-    layer = meta_layer(name, args, tuple(kwargs.items()), weights=True)
+    layer = layer_on(device, name, args, tuple(kwargs.items()), weights=True)
     padded = pre_padding(geometry)
     if padded is not None:
-        layer = torch.nn.Sequential(meta_layer(padded[0], (padded[1],), (), weights=False), layer)
-    out = run_on_meta(torch, layer, geometry.input_shape)
+        layer = torch.nn.Sequential(layer_on(device, padded[0], (padded[1],), (), weights=False), layer)
+    out = run_on(device, torch, layer, geometry.input_shape)
     shape = tuple(out.shape[1:])
     params = sum(p.numel() for p in layer.parameters())
     if shape != geometry.output_shape:
@@ -74,7 +79,7 @@ def confirm_conv(geometry: ConvGeometry) -> Confirmation:
     if params != geometry.params:
         raise TorchDisagreement("params", geometry.params, params)
     before = f"{padded[0]}({padded[1]})" if padded else ""
-    return Confirmation(True, name, args, kwargs, shape, params, before=before)
+    return Confirmation(True, name, args, kwargs, shape, params, before=before, device=device)
 
 
 def pool_layer_call(geometry: PoolGeometry | AdaptiveGeometry) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
@@ -105,16 +110,25 @@ def pool_layer_call(geometry: PoolGeometry | AdaptiveGeometry) -> tuple[str, tup
     return f"{name}{spec.dims}d", (squeeze(spec.kernel),), kwargs
 
 
-def confirm_pool(geometry: PoolGeometry | AdaptiveGeometry) -> Confirmation:
-    """Build the torch pooling layer on the meta device and compare the output shape."""
+def confirm_pool(geometry: PoolGeometry | AdaptiveGeometry, device: str | None = None) -> Confirmation:
+    """Build the torch pooling layer, run it on ``device`` (default: as ``device_for`` chooses) and compare the
+    output shape."""
     name, args, kwargs = pool_layer_call(geometry)
     too_big = too_big_for_torch({"input": (1, *geometry.input_shape), "output": (1, *geometry.output_shape)})
     if too_big:
         return Confirmation(None, name, args, kwargs, skipped=too_big)
+    inputs, outputs = prod(geometry.input_shape), prod(geometry.output_shape)
+    # Window reads; an adaptive window is at most one cell wider than input/output per axis.
+    taps = (
+        prod(geometry.spec.kernel)
+        if isinstance(geometry, PoolGeometry)
+        else prod(-(-a.size // a.output) + 1 for a in geometry.axes)
+    )
+    device = device or device_for(outputs * taps, inputs + outputs)
     torch = import_torch()
-    layer = meta_layer(name, args, tuple(kwargs.items()), weights=False)
-    out = run_on_meta(torch, layer, geometry.input_shape)
+    layer = layer_on(device, name, args, tuple(kwargs.items()), weights=False)
+    out = run_on(device, torch, layer, geometry.input_shape)
     shape = tuple(out.shape[1:])
     if shape != geometry.output_shape:
         raise TorchDisagreement("output_shape", list(geometry.output_shape), list(shape))
-    return Confirmation(True, name, args, kwargs, shape, 0)
+    return Confirmation(True, name, args, kwargs, shape, 0, device=device)

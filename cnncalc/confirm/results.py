@@ -18,6 +18,7 @@ class Confirmation:
     params: int | None = None
     skipped: str = ""
     before: str = ""  # a layer that runs first, e.g. "ZeroPad2d((2, 3, 2, 3))"
+    device: str = ""  # where torch ran it: "cpu" or "meta" ("" when it did not)
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class TraceCheck:
     verified: tuple[bool, ...]
     flops: tuple[int | None, ...] = ()
     skipped: str = ""  # why torch was not asked (a tensor past its int64 limit): then nothing is verified
+    device: str = ""  # where torch ran the chain: "cpu" or "meta"
 
 
 @dataclass(frozen=True)

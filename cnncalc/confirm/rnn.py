@@ -71,11 +71,13 @@ def confirm_rnn(geometry: RnnGeometry) -> RnnConfirmation:
     _compare_parameters(geometry, layer)
     activations = prod(x_shape) + prod(geometry.output_shape) * spec.layers
     skipped = ""
+    device = "cpu" if real else "meta"  # where the parameters were compared, and the shapes run if they are
     if real and activations <= CPU_MAX_ELEMENTS:
         out = forward(torch, layer, torch.zeros(x_shape))
     elif spec.seq * spec.layers * spec.directions <= META_MAX_STEPS:
         meta = layer if not real else build(torch, name, args, {**kwargs, "device": "meta"})
         out = forward(torch, meta, torch.empty(x_shape, device="meta"))
+        device = "meta"
     else:
         out = None
         skipped = (
@@ -85,7 +87,14 @@ def confirm_rnn(geometry: RnnGeometry) -> RnnConfirmation:
     if out is not None:
         _compare_states(geometry, out)
     confirmation = Confirmation(
-        True, name, args, kwargs, geometry.output_shape if out is not None else (), geometry.params, skipped
+        True,
+        name,
+        args,
+        kwargs,
+        geometry.output_shape if out is not None else (),
+        geometry.params,
+        skipped,
+        device=device,
     )
     if not real:
         reason = f"{geometry.params:,} parameters, more than the {NUMERIC_MAX_PARAMS:,} it builds for real"

@@ -1,5 +1,9 @@
 """Running torch for a confirmation: imported here only, and only when an answer is confirmed (importing it costs
-about a second). Layers run on the meta device: shapes without memory or randomness."""
+about a second).
+
+A small layer runs on the CPU: torch's real kernels take microseconds, import nothing more and enforce every
+check. A large one runs on the meta device: shapes without memory or arithmetic, but through Python kernels
+whose first call imports sympy (about 0.25 s). ``device_for`` draws the line; both give the same answer."""
 
 from __future__ import annotations
 
@@ -11,6 +15,15 @@ from typing import Any
 
 from ..core.dtypes import FLOAT32_BYTES
 from ..errors import TorchDisagreement
+
+# Where the CPU stops being the cheaper device, measured here (README, Benchmarks): a convolution of 10^7
+# multiply-accumulates takes ~0.3 ms on the CPU, and the meta device ~0.03 ms a call once sympy is in (the first
+# call pays ~0.25 s to import it). Below this, one forward costs a CLI answer nothing it would notice and a batch
+# line ~0.1 ms at most. Work: multiply-accumulates for a convolution, window reads for pooling.
+CPU_MAX_WORK = 10**7
+# The CPU allocates the input, output and weights for real: 8 MiB at float32 at most.
+CPU_MAX_ELEMENTS = 2**21
+DEVICES = ("cpu", "meta")
 
 # torch sizes tensors (in bytes, too) with int64; past this the meta device
 # itself overflows, so a confirmation is skipped, not failed.
@@ -36,6 +49,16 @@ def too_big_for_torch(shapes: dict[str, tuple[int, ...]]) -> str:
     return ""
 
 
+def device_for(work: int, elements: int) -> str:
+    """Where a confirmation runs: the CPU when the forward pass is small enough (``CPU_MAX_WORK`` and
+    ``CPU_MAX_ELEMENTS``), else the meta device.
+
+    >>> device_for(81, 59), device_for(10**9, 59)
+    ('cpu', 'meta')
+    """
+    return "cpu" if work <= CPU_MAX_WORK and elements <= CPU_MAX_ELEMENTS else "meta"
+
+
 def squeeze(values: tuple[int, ...]) -> int | tuple[int, ...]:
     return values[0] if len(set(values)) == 1 else values
 
@@ -57,6 +80,20 @@ def meta_layer(name: str, args: tuple[Any, ...], kwargs: tuple[tuple[str, Any], 
     return build(import_torch(), name, args, {**dict(kwargs), **({"device": "meta"} if weights else {})})
 
 
+@functools.lru_cache(maxsize=32)
+def cpu_layer(name: str, args: tuple[Any, ...], kwargs: tuple[tuple[str, Any], ...]) -> Any:
+    """A layer on the CPU, built once per distinct set of arguments (batch mode asks about the same layer at many
+    input sizes); its weights are initialised from a fork of the random state, so confirming leaves the caller's
+    stream where it was. Never trained or changed: forward passes run without gradients."""
+    torch = import_torch()
+    with torch.random.fork_rng(devices=[]):
+        return build(torch, name, args, dict(kwargs))
+
+
+def layer_on(device: str, name: str, args: tuple[Any, ...], kwargs: tuple[tuple[str, Any], ...], weights: bool) -> Any:
+    return cpu_layer(name, args, kwargs) if device == "cpu" else meta_layer(name, args, kwargs, weights)
+
+
 def build(torch: ModuleType, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     try:
         return getattr(torch.nn, name)(*args, **kwargs)
@@ -64,8 +101,10 @@ def build(torch: ModuleType, name: str, args: tuple[Any, ...], kwargs: dict[str,
         raise TorchDisagreement("validity", "valid", first_line(error)) from error
 
 
-def run_on_meta(torch: ModuleType, layer: Any, input_shape: tuple[int, ...]) -> Any:
-    return forward(torch, layer, torch.empty((1, *input_shape), device="meta"))
+def run_on(device: str, torch: ModuleType, layer: Any, input_shape: tuple[int, ...]) -> Any:
+    """One forward pass with batch 1: zeros on the CPU, a tensor without memory on the meta device."""
+    x = torch.zeros((1, *input_shape)) if device == "cpu" else torch.empty((1, *input_shape), device="meta")
+    return forward(torch, layer, x)
 
 
 def forward(torch: ModuleType, layer: Any, x: Any) -> Any:

@@ -89,6 +89,7 @@ def confirmation_json(confirmation: Confirmation | None) -> dict[str, Any]:
             # None when a partial check skipped the forward pass (``skipped`` says why)
             "output_shape": list(confirmation.output_shape) if confirmation.output_shape else None,
             "params": confirmation.params,
+            "device": confirmation.device,
         },
         "skipped": confirmation.skipped or None,
     }

@@ -102,6 +102,7 @@ def to_json(result: SolveResult, check: SolveCheck | None) -> dict[str, Any]:
         "confirmed": 0 if check is None else check.confirmed,
         "skipped": "--no-verify" if check is None else (check.skipped or None),
         "torch": [] if check is None else [layer_call(call) for call in check.calls if call.verified],
+        "device": [] if check is None else [call.device for call in check.calls if call.verified],
         "output_shape": list(result.output_shape),
     }
 

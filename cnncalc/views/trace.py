@@ -230,7 +230,8 @@ def trace_confirmation_text(trace: Trace, check: TraceCheck | None) -> str:
         return "not confirmed (--no-verify)"
     if check.skipped:
         return f"not confirmed: {check.skipped}"
-    return f"every layer built and run on the meta device: {sum(check.verified)} of {len(trace.rows)} agree ✓"
+    where = "the CPU" if check.device == "cpu" else "the meta device"
+    return f"every layer built and run on {where}: {sum(check.verified)} of {len(trace.rows)} agree ✓"
 
 
 def to_json(trace: Trace, check: TraceCheck | None) -> dict[str, Any]:
@@ -311,7 +312,7 @@ def to_json(trace: Trace, check: TraceCheck | None) -> dict[str, Any]:
         "outputs": {name: list(shape) for name, shape in trace.outputs}
         if trace.outputs or trace.python
         else {"output": list(trace.output_shape)},
-        "device": trace.device or None,
+        "device": trace.device or (check.device if check is not None and not check.skipped else None),
         "notes": list(trace.notes),
         "verified": overall,
         "skipped": _skipped(trace, check),
