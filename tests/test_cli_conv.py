@@ -165,15 +165,19 @@ def test_verified_path_does_import_torch_and_stays_quiet() -> None:
     assert (done.returncode, done.stderr) == (0, "")
     data = json.loads(done.stdout)
     assert data["verified"] is True
-    torch = {"layer": "torch.nn.Conv2d(1, 1, kernel_size=3)", "output_shape": [1, 5, 5], "params": 10, "device": "cpu"}
-    assert data["torch"] == torch
+    expected = {
+        "layer": "torch.nn.Conv2d(1, 1, kernel_size=3)",
+        "output_shape": [1, 5, 5],
+        "params": 10,
+        "device": "cpu",
+    }
+    assert data["torch"] == expected
 
 
 # A small layer is confirmed on the CPU, whose kernels need nothing more than `import torch` loaded; the meta
 # device's Python kernels would import sympy and torch._dynamo (about 0.25 s).
 WHAT_IMPORT_TORCH_LOADED = """
-import contextlib, io, sys
-import torch
+import contextlib, io, sys, torch
 before = set(sys.modules)
 from cnncalc.cli import app
 from cnncalc.usage import run
