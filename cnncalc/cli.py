@@ -351,26 +351,35 @@ def batch(
         str, typer.Argument(help="A JSON Lines file of requests, or - for standard input.", metavar="FILE")
     ],
     verify: Verify = True,
+    jobs: Annotated[
+        str,
+        typer.Option(
+            "--jobs",
+            help="Processes that answer a --no-verify batch side by side (default: one per CPU; 1: this one only).",
+            metavar="N",
+        ),
+    ] = "auto",
 ) -> None:
-    """Answer many requests in one process: one JSON request a line in, one JSON answer a line out.
+    """Answer many requests: one JSON request a line in, one JSON answer a line out, in order.
 
     Each line: {"cmd": "conv", "w": 7, "f": 3, "s": 2}, with the command's options by their command-line
     names, and optionally "verify": false and "expect": "3x3". Exit code: 3 if any line disagreed with torch,
     else 2 if any line was bad, else 1 if any expectation was not met, else 0.
     """
-    from .batch import run_batch
+    from .batch import processes_for, run_batch
 
     with reporting():
+        processes = processes_for(jobs)
         # Bytes, a line at a time: a line that is not UTF-8 spoils itself only.
         if file == "-":
-            code = run_batch(sys.stdin.buffer, sys.stdout, verify)
+            code = run_batch(sys.stdin.buffer, sys.stdout, verify, processes)
         else:
             try:
                 handle = open(file, "rb")  # noqa: SIM115 - closed below, streamed meanwhile
             except OSError as error:
                 raise InvalidParameter("file", file, "a readable file of JSON lines", error.strerror or "") from None
             with handle:
-                code = run_batch(handle, sys.stdout, verify)
+                code = run_batch(handle, sys.stdout, verify, processes)
     raise typer.Exit(code)
 
 

@@ -147,3 +147,87 @@ def test_values_of_the_wrong_json_type_are_bad_lines(line: str, error: str) -> N
     code, results = answers([line], verify=False)
     assert code == 2
     assert str(results[0]["error"]).startswith(error)
+
+
+# --- --jobs: an unconfirmed batch answered by several processes, the same bytes in the same order --------------
+
+BYTES = [
+    "\ufeff" + MIXED[0],  # a byte-order mark on line 1 only
+    *MIXED[1:],
+    '{"cmd": "conv", "w": 7, "f": 3, "expect": "4x4"}',
+    "\xff not UTF-8",
+    '{"cmd": "pool", "input": "3x9x9", "f": 2, "ceil": true}',
+    '{"cmd": "conv-target", "w": 32, "target": 16}',
+]
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 4, 100])
+def test_parallel_answers_are_the_serial_ones(chunk: int) -> None:
+    lines = [line.encode("utf-8", "surrogateescape") if "\xff" not in line else b"\xff not UTF-8" for line in BYTES]
+    lines = [line + b"\n" for line in lines] * 3  # line 1's mark is read only on line 1
+    serial, parallel = io.StringIO(), io.StringIO()
+    assert run_batch(lines, serial, verify=False) == 2
+    assert run_batch(lines, parallel, verify=False, jobs=2, chunk=chunk) == 2
+    assert parallel.getvalue() == serial.getvalue()
+    assert len(serial.getvalue().splitlines()) == 3 * (len(BYTES) - 1)  # the blank line asks nothing
+
+
+@pytest.mark.parametrize(("lines", "code"), [(["{}"], 2), (['{"cmd": "conv", "w": 7, "expect": "4x4"}'] * 5, 1)])
+def test_parallel_exit_code_is_the_worst_line(lines: list[str], code: int) -> None:
+    assert run_batch(lines, io.StringIO(), verify=False, jobs=2, chunk=2) == code
+
+
+def test_parallel_reads_ahead_a_bounded_number_of_chunks() -> None:
+    """A stream of any length: at most 2·jobs chunks are read beyond the one being written."""
+    read = 0
+    seen_when_written: list[int] = []
+
+    class Out(io.StringIO):
+        def write(self, text: str) -> int:
+            seen_when_written.append(read)
+            return super().write(text)
+
+    def lines() -> Iterator[str]:
+        nonlocal read
+        for n in range(1, 201):
+            read = n
+            yield f'{{"cmd": "conv", "w": {8 + n}, "f": 3}}'
+
+    out = Out()
+    assert run_batch(lines(), out, verify=False, jobs=2, chunk=10) == 0
+    assert len(out.getvalue().splitlines()) == 200
+    assert seen_when_written[0] <= (2 * 2 + 1) * 10 + 10
+
+
+def test_one_chunk_is_answered_without_a_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+    import multiprocessing
+
+    def no_pool(*args: object) -> None:
+        raise AssertionError("a pool for one chunk")
+
+    monkeypatch.setattr(multiprocessing, "get_context", no_pool)
+    out = io.StringIO()
+    assert run_batch(MIXED, out, verify=False, jobs=2, chunk=len(MIXED)) == 2
+    assert len(out.getvalue().splitlines()) == 9
+
+
+@pytest.mark.parametrize(
+    ("jobs", "error"),
+    [
+        ("0", "--jobs got 0, expected auto, or a count of processes from 1 to 256"),
+        ("257", "--jobs got 257, expected auto, or a count of processes from 1 to 256"),
+        ("two", "--jobs got two, expected auto, or a count of processes from 1 to 256"),
+    ],
+)
+def test_jobs_is_checked(cnncalc: Run, jobs: str, error: str) -> None:
+    assert cnncalc("batch", "--no-verify", "--jobs", jobs, "-") == (2, "", f"cnncalc: error: {error}\n")
+
+
+def test_cli_answers_with_any_jobs(tmp_path: object, cnncalc: Run) -> None:
+    from pathlib import Path
+
+    path = Path(str(tmp_path)) / "requests.jsonl"
+    path.write_text("\n".join(MIXED * 700) + "\n")  # 7,000 lines: several chunks
+    outputs = {jobs: cnncalc("batch", "--no-verify", "--jobs", jobs, str(path)) for jobs in ("1", "2", "auto")}
+    assert outputs["1"][0] == 2 and len(outputs["1"][1].splitlines()) == 6_300
+    assert outputs["1"] == outputs["2"] == outputs["auto"]

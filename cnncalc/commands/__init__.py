@@ -76,7 +76,13 @@ COMMANDS: dict[str, Callable[[], Responder]] = {
 
 def respond(command: str, options: Mapping[str, Given], verify: bool = True) -> Answered:
     """Compute (and unless ``verify`` is false, confirm) one request of a batch line."""
-    load = COMMANDS.get(command)
-    if load is None:
-        raise InvalidParameter("cmd", command, f"one of {', '.join(COMMANDS)}")
-    return load().respond_to(options, verify)
+    responder = _LOADED.get(command)
+    if responder is None:
+        load = COMMANDS.get(command)
+        if load is None:
+            raise InvalidParameter("cmd", command, f"one of {', '.join(COMMANDS)}")
+        responder = _LOADED[command] = load()
+    return responder.respond_to(options, verify)
+
+
+_LOADED: dict[str, Responder] = {}  # each command's module, once imported: batch mode asks a line at a time

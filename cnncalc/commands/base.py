@@ -121,7 +121,11 @@ class Command(ABC, Generic[RequestT, ResultT, CheckT]):
     def output_shape(self, result: ResultT) -> tuple[int, ...]: ...
 
     def to_json(self, result: ResultT, check: CheckT | None) -> JSON:
-        return self.view().to_json(result, check)
+        # The view's function, looked up once: batch mode asks for a JSON answer a line.
+        shown = self.__dict__.get("_to_json")
+        if shown is None:
+            shown = self.__dict__["_to_json"] = self.view().to_json
+        return shown(result, check)
 
     def title(self, result: ResultT) -> str:
         return self.view().title(result)

@@ -10,7 +10,7 @@ from ..core.conv import ConvGeometry
 from ..core.pool import AdaptiveGeometry, PoolGeometry
 from ..errors import TorchDisagreement
 from .results import Confirmation
-from .runtime import device_for, import_torch, layer_on, run_on, squeeze, too_big_for_torch
+from .runtime import device_for, import_torch, meta_layer, run_on, squeeze, too_big_for_torch
 
 
 def conv_layer_call(geometry: ConvGeometry) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
@@ -67,10 +67,10 @@ def confirm_conv(geometry: ConvGeometry, device: str | None = None) -> Confirmat
     elements = prod(geometry.input_shape) + prod(geometry.output_shape) + geometry.params
     device = device or device_for(geometry.macs, elements)
     torch = import_torch()
-    layer = layer_on(device, name, args, tuple(kwargs.items()), weights=True)
+    layer = meta_layer(name, args, tuple(kwargs.items()), weights=True)
     padded = pre_padding(geometry)
     if padded is not None:
-        layer = torch.nn.Sequential(layer_on(device, padded[0], (padded[1],), (), weights=False), layer)
+        layer = torch.nn.Sequential(meta_layer(padded[0], (padded[1],), (), weights=False), layer)
     out = run_on(device, torch, layer, geometry.input_shape)
     shape = tuple(out.shape[1:])
     params = sum(p.numel() for p in layer.parameters())
@@ -126,7 +126,7 @@ def confirm_pool(geometry: PoolGeometry | AdaptiveGeometry, device: str | None =
     )
     device = device or device_for(outputs * taps, inputs + outputs)
     torch = import_torch()
-    layer = layer_on(device, name, args, tuple(kwargs.items()), weights=False)
+    layer = meta_layer(name, args, tuple(kwargs.items()), weights=False)
     out = run_on(device, torch, layer, geometry.input_shape)
     shape = tuple(out.shape[1:])
     if shape != geometry.output_shape:

@@ -80,20 +80,6 @@ def meta_layer(name: str, args: tuple[Any, ...], kwargs: tuple[tuple[str, Any], 
     return build(import_torch(), name, args, {**dict(kwargs), **({"device": "meta"} if weights else {})})
 
 
-@functools.lru_cache(maxsize=32)
-def cpu_layer(name: str, args: tuple[Any, ...], kwargs: tuple[tuple[str, Any], ...]) -> Any:
-    """A layer on the CPU, built once per distinct set of arguments (batch mode asks about the same layer at many
-    input sizes); its weights are initialised from a fork of the random state, so confirming leaves the caller's
-    stream where it was. Never trained or changed: forward passes run without gradients."""
-    torch = import_torch()
-    with torch.random.fork_rng(devices=[]):
-        return build(torch, name, args, dict(kwargs))
-
-
-def layer_on(device: str, name: str, args: tuple[Any, ...], kwargs: tuple[tuple[str, Any], ...], weights: bool) -> Any:
-    return cpu_layer(name, args, kwargs) if device == "cpu" else meta_layer(name, args, kwargs, weights)
-
-
 def build(torch: ModuleType, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     try:
         return getattr(torch.nn, name)(*args, **kwargs)
@@ -102,9 +88,15 @@ def build(torch: ModuleType, name: str, args: tuple[Any, ...], kwargs: dict[str,
 
 
 def run_on(device: str, torch: ModuleType, layer: Any, input_shape: tuple[int, ...]) -> Any:
-    """One forward pass with batch 1: zeros on the CPU, a tensor without memory on the meta device."""
-    x = torch.zeros((1, *input_shape)) if device == "cpu" else torch.empty((1, *input_shape), device="meta")
-    return forward(torch, layer, x)
+    """One forward pass of a layer built on the meta device, with batch 1: there as it is, or on the CPU with
+    zeros for its input, weights and buffers (the layer's own forward, torch's real kernels; nothing to
+    initialise, and the caller's random stream untouched)."""
+    if device == "meta":
+        return forward(torch, layer, torch.empty((1, *input_shape), device="meta"))
+    zeros = {
+        name: torch.zeros(t.shape, dtype=t.dtype) for name, t in (*layer.named_parameters(), *layer.named_buffers())
+    }
+    return forward(torch, lambda x: torch.func.functional_call(layer, zeros, (x,)), torch.zeros((1, *input_shape)))
 
 
 def forward(torch: ModuleType, layer: Any, x: Any) -> Any:
