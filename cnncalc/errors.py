@@ -17,7 +17,6 @@ Only the CLI turns them into a line on stderr and an exit code.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -172,6 +171,8 @@ class CommandLine(Spelling):
 
     def value(self, value: object) -> str:
         if self.json_values and not isinstance(value, str):
+            import json  # batch mode's: it has loaded json already, and the command line need not
+
             try:
                 return shortened(json.dumps(value))
             except (TypeError, ValueError):  # not a JSON value after all: as Python prints it

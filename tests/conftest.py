@@ -130,9 +130,11 @@ def golden(request: pytest.FixtureRequest) -> Callable[..., str]:
 def run_in_subprocess(*args: str, code: str = "") -> subprocess.CompletedProcess[str]:
     """Run ``cnncalc ARGS`` in a fresh interpreter, then ``code`` (``status`` holds the exit code)."""
     program = (
-        "import sys, runpy\n"
+        "import sys\n"
+        "import cnncalc.cli\n"
         f"sys.argv = ['cnncalc', *{list(args)!r}]\n"
-        "try:\n    runpy.run_module('cnncalc', run_name='__main__')\n"
+        "cnncalc.cli.end_now = sys.exit  # main() ends with os._exit, after which no code would run\n"
+        "try:\n    cnncalc.cli.main()\n"
         "except SystemExit as exit:\n    status = exit.code\n"
         f"{code}"
     )

@@ -231,3 +231,24 @@ def test_cli_answers_with_any_jobs(tmp_path: object, cnncalc: Run) -> None:
     outputs = {jobs: cnncalc("batch", "--no-verify", "--jobs", jobs, str(path)) for jobs in ("1", "2", "auto")}
     assert outputs["1"][0] == 2 and len(outputs["1"][1].splitlines()) == 6_300
     assert outputs["1"] == outputs["2"] == outputs["auto"]
+
+
+def test_the_command_starts_without_the_collector_and_batch_turns_it_back_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """cnncalc/entry.py turns Python's cyclic collector off for a command of milliseconds; a batch may run for
+    hours, and its bad lines leave reference cycles (an exception and its traceback), so it turns it back on."""
+    import gc
+
+    from typer.testing import CliRunner
+
+    import cnncalc.cli
+    from cnncalc import entry
+
+    seen: list[bool] = []
+    monkeypatch.setattr(cnncalc.cli, "main", lambda: seen.append(gc.isenabled()))
+    try:
+        entry.main()
+        assert seen == [False]
+        result = CliRunner().invoke(cnncalc.cli.app, ["batch", "--no-verify", "-"], input='{"cmd": "conv", "w": 7}\n')
+        assert result.exit_code == 0 and gc.isenabled()
+    finally:
+        gc.enable()

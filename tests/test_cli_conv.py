@@ -242,3 +242,40 @@ def test_python_dash_m_and_the_entry_point_agree() -> None:
         check=True,
     )
     assert json.loads(done.stdout)["output_shape"] == [1, 3, 3]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("conv", "--help"),
+        ("pool", "--help"),
+        ("lstm", "--help"),
+        ("trace", "--help"),
+        ("batch", "--help"),
+        ("schema", "--help"),
+        ("conv", "--w", "7", "--bogus"),
+        ("conv", "--w"),
+        ("schema",),
+        ("conv", "--w", "7", "--f", "3", "--no-verify", "--json"),
+    ],
+)
+def test_the_one_command_app_answers_as_the_whole_app(args: tuple[str, ...]) -> None:
+    """`cnncalc conv …` builds only conv's options: the same help, errors and answers as the whole app."""
+    from typer.testing import CliRunner
+
+    from cnncalc.cli import app, app_for
+
+    alone = app_for(list(args))
+    assert alone is not app and [c.callback for c in alone.registered_commands] == [
+        c.callback for c in app.registered_commands if c.callback is not None and c.callback.__name__ == args[0]
+    ]
+    runner = CliRunner()
+    whole, one = runner.invoke(app, list(args)), runner.invoke(alone, list(args))
+    assert (one.exit_code, one.output) == (whole.exit_code, whole.output)
+
+
+@pytest.mark.parametrize("args", [(), ("--help",), ("--version",), ("comv", "--w", "7")])
+def test_anything_but_a_command_gets_the_whole_app(args: tuple[str, ...]) -> None:
+    from cnncalc.cli import app, app_for
+
+    assert app_for(list(args)) is app

@@ -127,6 +127,8 @@ def test_shell_completion_never_imports_torch() -> None:
     env = {**os.environ, "_CNNCALC_COMPLETE": "complete_bash", "COMP_WORDS": "cnncalc conv --", "COMP_CWORD": "2"}
     program = (
         "import runpy, sys\n"
+        "import cnncalc.cli\n"
+        "cnncalc.cli.end_now = sys.exit  # main() ends with os._exit, after which no code would run\n"
         f"sys.argv = [{script!r}]\n"
         f"try:\n    runpy.run_path({script!r}, run_name='__main__')\n"
         "except SystemExit:\n    pass\n"

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ..confirm.results import Confirmation
 from ..core.conv import ConvGeometry, conv_geometry, make_conv_spec
 from ..core.values import Given
 from ..errors import InvalidParameter
 from .base import Command, InputOptions, View, flag
+
+if TYPE_CHECKING:  # only the type: --no-verify never loads torch's results
+    from ..confirm.results import Confirmation
 
 
 @dataclass(frozen=True)
@@ -24,7 +27,7 @@ class ConvRequest(InputOptions):
     output_padding: Given = 0
 
 
-class ConvCommand(Command[ConvRequest, ConvGeometry, Confirmation]):
+class ConvCommand(Command[ConvRequest, ConvGeometry, "Confirmation"]):
     name = "conv"
     request = ConvRequest
 

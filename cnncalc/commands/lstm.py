@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ..confirm.results import RnnConfirmation
 from ..core.rnn import RnnGeometry, make_rnn_spec, rnn_geometry
 from ..core.values import Given
 from ..errors import InvalidParameter
 from .base import Command, Request, View, flag
+
+if TYPE_CHECKING:  # only the type: --no-verify never loads torch's results
+    from ..confirm.results import RnnConfirmation
 
 
 @dataclass(frozen=True)
@@ -26,7 +29,7 @@ class LstmRequest(Request):
     nonlinearity: Given = "tanh"
 
 
-class LstmCommand(Command[LstmRequest, RnnGeometry, RnnConfirmation]):
+class LstmCommand(Command[LstmRequest, RnnGeometry, "RnnConfirmation"]):
     name = "lstm"
     request = LstmRequest
     short_name = "the features"

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from ..confirm.results import Confirmation
 from ..core.pool import AdaptiveGeometry, PoolGeometry, make_adaptive, make_pool_spec, pool_geometry
 from ..core.values import Given
 from ..errors import InvalidParameter
 from .base import Command, InputOptions, View, flag, refuse_with
+
+if TYPE_CHECKING:  # only the type: --no-verify never loads torch's results
+    from ..confirm.results import Confirmation
 
 Pooled = PoolGeometry | AdaptiveGeometry
 
@@ -31,7 +33,7 @@ class PoolRequest(InputOptions):
     no_count_pad: Given = False
 
 
-class PoolCommand(Command[PoolRequest, Pooled, Confirmation]):
+class PoolCommand(Command[PoolRequest, Pooled, "Confirmation"]):
     name = "pool"
     request = PoolRequest
 

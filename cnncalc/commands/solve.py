@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
 
-from ..confirm.results import SolveCheck
 from ..core.pool import parse_kind
 from ..core.solve import SolveResult, make_bounds, solve
 from ..core.values import Given, parse_int, parse_per_dim
 from .base import Command, InputOptions, View, flag, refuse_with
+
+if TYPE_CHECKING:  # only the type: --no-verify never loads torch's results
+    from ..confirm.results import SolveCheck
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ class PoolTargetRequest(TargetRequest):
 TargetT = TypeVar("TargetT", bound=TargetRequest)
 
 
-class SolveCommand(Command[TargetT, SolveResult, SolveCheck], Generic[TargetT]):
+class SolveCommand(Command[TargetT, SolveResult, "SolveCheck"], Generic[TargetT]):
     def __init__(self, name: str, request: type[TargetT]) -> None:
         self.name = name
         self.request = request

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ..confirm.results import TraceCheck
 from ..core.dtypes import check_dtype
 from ..core.values import Given, check_expectation, parse_int
 from ..errors import ExpectationNotMet, InvalidParameter
@@ -12,6 +12,9 @@ from ..network.models import resolve_model
 from ..network.trace import Trace, check_device, parse_input, trace_chain
 from ..views.table import Section
 from .base import JSON, Command, Request, View
+
+if TYPE_CHECKING:  # only the type: --no-verify never loads torch's results
+    from ..confirm.results import TraceCheck
 
 
 @dataclass(frozen=True)
@@ -24,7 +27,7 @@ class TraceRequest(Request):
     depth: Given = None
 
 
-class TraceCommand(Command[TraceRequest, Trace, TraceCheck | None]):
+class TraceCommand(Command[TraceRequest, Trace, "TraceCheck | None"]):
     name = "trace"
     request = TraceRequest
 
