@@ -55,10 +55,36 @@ def test_mixed_lines_are_all_answered_in_order() -> None:
     assert results[8]["output_shape"] == [1, 8 * 30 * 30]
 
 
-def test_same_object_as_json_plus_the_line(cnncalc: Run) -> None:
-    _, out, _ = cnncalc("conv", "--w", "7", "--f", "3", "--s", "2", "--json", "--no-verify")
-    _, results = answers(['{"cmd": "conv", "w": 7, "f": 3, "s": 2}'], verify=False)
-    assert results == [{"line": 1, **json.loads(out)}]
+# (a batch line, the same request on the command line)
+SAMPLE = [
+    ({"cmd": "conv", "w": 7, "f": 3, "s": 2}, ("conv", "--w", "7", "--f", "3", "--s", "2")),
+    ({"cmd": "conv", "input": "16x31x17", "k": 8, "f": "3x5", "p": "same-tf", "s": 2, "dilation": 2},
+     ("conv", "--input", "16x31x17", "--k", "8", "--f", "3x5", "--p", "same-tf", "--s", "2", "--dilation", "2")),
+    ({"cmd": "conv", "w": 9, "d": 4, "k": 6, "f": 4, "s": 3, "transposed": True, "output_padding": 1, "groups": 2},
+     ("conv", "--w", "9", "--d", "4", "--k", "6", "--f", "4", "--s", "3", "--transposed", "--output-padding", "1",
+      "--groups", "2")),
+    ({"cmd": "pool", "input": "3x9x10", "f": 3, "s": 2, "p": 1, "ceil": True, "type": "avg", "no-count-pad": True},
+     ("pool", "--input", "3x9x10", "--f", "3", "--s", "2", "--p", "1", "--ceil", "--type", "avg", "--no-count-pad")),
+    ({"cmd": "pool", "input": "8x7x7", "adaptive": "3x2"}, ("pool", "--input", "8x7x7", "--adaptive", "3x2")),
+    ({"cmd": "lstm", "hidden": 16, "input": 8, "layers": 2, "bidirectional": True, "batch": 3, "seq": 4},
+     ("lstm", "--hidden", "16", "--input", "8", "--layers", "2", "--bidirectional", "--batch", "3", "--seq", "4")),
+    ({"cmd": "conv-target", "w": 32, "target": 16, "k": 4}, ("conv", "--w", "32", "--target", "16", "--k", "4")),
+    ({"cmd": "trace", "input": "3x16x16", "model": "Conv2d(3, 4, 3) -> ReLU() -> Flatten() -> Linear(_, 2)"},
+     ("trace", "--input", "3x16x16", "Conv2d(3, 4, 3) -> ReLU() -> Flatten() -> Linear(_, 2)")),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_same_objects_as_json_plus_the_line(cnncalc: Run, jobs: int) -> None:
+    """A batch answer is the object `--json` prints, plus its line, one process or several."""
+    lines = [json.dumps(request) for request, _ in SAMPLE] * 2
+    out = io.StringIO()
+    assert run_batch(lines, out, verify=False, jobs=jobs, chunk=3) == 0
+    results = [json.loads(line) for line in out.getvalue().splitlines()]
+    for number, (result, (_, args)) in enumerate(zip(results, SAMPLE * 2, strict=True), start=1):
+        code, printed, _ = cnncalc(*args, "--json", "--no-verify")
+        assert code == 0
+        assert result == {"line": number, **json.loads(printed)}
 
 
 @pytest.mark.parametrize(
@@ -252,3 +278,16 @@ def test_the_command_starts_without_the_collector_and_batch_turns_it_back_on(mon
         assert result.exit_code == 0 and gc.isenabled()
     finally:
         gc.enable()
+
+
+@pytest.mark.torch
+def test_same_confirmed_objects_as_json_plus_the_line(cnncalc: Run) -> None:
+    """Confirmed, too: torch's word, its device included, is the same in a batch as on the command line."""
+    out = io.StringIO()
+    assert run_batch([json.dumps(request) for request, _ in SAMPLE], out) == 0
+    results = [json.loads(line) for line in out.getvalue().splitlines()]
+    for number, (result, (_, args)) in enumerate(zip(results, SAMPLE, strict=True), start=1):
+        code, printed, _ = cnncalc(*args, "--json")
+        assert code == 0
+        assert result == {"line": number, **json.loads(printed)}
+        assert result["verified"] is True
