@@ -187,12 +187,12 @@ ROUND_TRIP = (
     "    for line in lines:\n"
     "        sys.stdout.write(json.dumps(json.loads(line)) + '\\n')\n"
 )
-# (name, cnncalc's arguments after the file, a small and a large batch, target: lines per second, or the
-# fraction of the round trip's rate)
+# (name, cnncalc's arguments after the file, a small and a large batch, targets: a rate in lines per second
+# (≥ 1), or a fraction of the JSON round trip's rate (< 1))
 THROUGHPUT = [
-    ("batch conv --no-verify (one process per CPU)", ["--no-verify"], (10_000, 100_000), 0.25),
-    ("batch conv --no-verify --jobs 1", ["--no-verify", "--jobs", "1"], (10_000, 100_000), None),
-    ("batch conv, confirmed", [], (1_000, 10_000), 5_000),
+    ("batch conv --no-verify (one process per CPU)", ["--no-verify"], (10_000, 100_000), (0.25, 100_000)),
+    ("batch conv --no-verify --jobs 1", ["--no-verify", "--jobs", "1"], (10_000, 100_000), ()),
+    ("batch conv, confirmed", [], (1_000, 10_000), (5_000,)),
 ]
 
 
@@ -252,21 +252,24 @@ def main() -> int:
             f"  ≤{HUGE_TARGETS[0]:.0f} s, ≤{HUGE_TARGETS[1]} MiB {'ok' if met else 'MISSED'}"
         )
     reference = None
-    for name, options, (small, large), target in THROUGHPUT:
+    for name, options, (small, large), targets in THROUGHPUT:
         if ONLY not in name:
             continue
         whole, steady = throughput(small, large, lambda file, options=options: [CNNCALC, "batch", file, *options])
-        line = f"{name:48} {steady:9,.0f}/s steady (start-up and torch paid once: {whole:,.0f}/s over {large:,} lines)"
-        if target is None or target >= 1:
-            met = target is None or steady >= target
-            print(f"{line}  {'(no target)' if target is None else f'≥{target:,}/s'} {'ok' if met else 'MISSED'}")
-        else:
-            if reference is None:
-                reference = throughput(small, large, lambda file: [PY, "-c", ROUND_TRIP, file])[1]
-            met = steady / reference >= target
-            print(f"{line}: {steady / reference:.2f} of the JSON round trip's {reference:,.0f}/s  ≥{target} "
-                  f"{'ok' if met else 'MISSED'}")  # fmt: skip
-        ok &= met
+        print(f"{name:48} {steady:9,.0f}/s steady (start-up and torch paid once: {whole:,.0f}/s over {large:,} lines)")
+        if not targets:
+            print(f"{'':48} (no target)")
+        for target in targets:
+            if target >= 1:
+                met = steady >= target
+                print(f"{'':48} ≥{target:,}/s {'ok' if met else 'MISSED'}")
+            else:
+                if reference is None:
+                    reference = throughput(small, large, lambda file: [PY, "-c", ROUND_TRIP, file])[1]
+                met = steady / reference >= target
+                print(f"{'':48} {steady / reference:.2f} of a json.loads/json.dumps loop's {reference:,.0f}/s, "
+                      f"≥{target} {'ok' if met else 'MISSED'}")  # fmt: skip
+            ok &= met
     return 0 if ok else 1
 
 

@@ -376,6 +376,8 @@ def batch(
         processes = processes_for(jobs)
         # Bytes, a line at a time: a line that is not UTF-8 spoils itself only.
         if file == "-":
+            # Someone typing: each answer as soon as its line is in, not a chunk of 1,000 at a time.
+            processes = 1 if sys.stdin.isatty() else processes
             code = run_batch(sys.stdin.buffer, sys.stdout, verify, processes)
         else:
             try:
