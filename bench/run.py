@@ -243,6 +243,9 @@ def main() -> int:
         ok &= report(f"{name}, wall", mine * 1000, theirs * 1000, "ms", time_target)
         if memory_target is not None:
             ok &= report(f"{name}, peak RSS", mine_kb / 1024, theirs_kb / 1024, "MiB", memory_target)
+    if ONLY in "device bound":
+        print("device bound: confirm_conv on each device, one thread (bench/device.py)")
+        subprocess.run([PY, str(ROOT / "bench" / "device.py")], env=ONE_THREAD, check=True)
     if ONLY in "trace 40 × Linear":
         seconds, kib = min(run(HUGE, ONE_THREAD) for _ in range(3))
         met = seconds <= HUGE_TARGETS[0] and kib / 1024 <= HUGE_TARGETS[1]
