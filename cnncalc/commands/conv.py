@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..confirm.results import Confirmation
 from ..core.conv import ConvGeometry, conv_geometry, make_conv_spec
 from ..core.values import Given
 from ..errors import InvalidParameter
 from .base import Command, InputOptions, View, flag
+
+if TYPE_CHECKING:
+    from ..views.svg import Scene
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,11 @@ class ConvCommand(Command[ConvRequest, ConvGeometry, Confirmation]):
         if result.spec.transposed:
             raise InvalidParameter("show", "given", "a forward convolution: a transposed one spreads its input")
         return window_pictures(result.axes, show)
+
+    def animation(self, result: ConvGeometry, verify: bool) -> Scene:
+        from ..animating import conv_animation
+
+        return conv_animation(result, verify)
 
 
 CONV = ConvCommand()

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..confirm.results import RnnConfirmation
 from ..core.rnn import RnnGeometry, make_rnn_spec, rnn_geometry
 from ..core.values import Given
 from ..errors import InvalidParameter
 from .base import Command, Request, View, flag
+
+if TYPE_CHECKING:
+    from ..views.svg import Scene
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,11 @@ class LstmCommand(Command[LstmRequest, RnnGeometry, RnnConfirmation]):
         from ..views.pictures import cell_picture
 
         return cell_picture(result)
+
+    def animation(self, result: RnnGeometry, verify: bool) -> Scene:
+        from ..animating import cell_animation
+
+        return cell_animation(result)
 
 
 LSTM = LstmCommand()

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from ..confirm.results import Confirmation
 from ..core.pool import AdaptiveGeometry, PoolGeometry, make_adaptive, make_pool_spec, pool_geometry
 from ..core.values import Given
 from ..errors import InvalidParameter
 from .base import Command, InputOptions, View, flag, refuse_with
+
+if TYPE_CHECKING:
+    from ..views.svg import Scene
 
 Pooled = PoolGeometry | AdaptiveGeometry
 
@@ -88,6 +91,13 @@ class PoolCommand(Command[PoolRequest, Pooled, Confirmation]):
         if isinstance(result, AdaptiveGeometry):
             return super().pictures(result, show)
         return window_pictures(result.axes, show)
+
+    def animation(self, result: Pooled, verify: bool) -> Scene:
+        from ..animating import pool_animation
+
+        if isinstance(result, AdaptiveGeometry):
+            return super().animation(result, verify)
+        return pool_animation(result, verify)
 
 
 POOL = PoolCommand()
