@@ -9,7 +9,7 @@ TV_VENV := .venv-torchvision
 TV_STAMP := $(TV_VENV)/.installed
 TV_CONSTRAINTS := constraints-torchvision-$(shell uname -m).txt
 
-.PHONY: install test test-fast lint bench demo clean check-torchvision
+.PHONY: install test test-fast lint bench demo clean check-torchvision check-browser
 
 install: $(STAMP)
 
@@ -43,6 +43,13 @@ $(TV_STAMP): pyproject.toml $(TV_CONSTRAINTS)
 # Every torchvision classification, video and segmentation model against its published figures.
 check-torchvision: $(TV_STAMP)
 	$(TV_VENV)/bin/python -m pytest -q -m torchvision tests/test_torchvision.py
+
+# Opt-in, never part of make test: plays animations in headless Chromium (Debian: apt-get install chromium), seeks
+# them to chosen steps and checks the screenshots' pixels (tests/browser.py); the screenshots go to build/browser/.
+check-browser: $(STAMP)
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || command -v google-chrome >/dev/null \
+		|| { echo "check-browser: no Chromium found (Debian: apt-get install chromium); nothing was checked"; exit 1; }
+	$(BIN)/python tests/browser.py
 
 bench: $(BENCH_STAMP) $(TV_STAMP)
 	$(BIN)/python -m compileall -q cnncalc

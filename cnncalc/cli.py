@@ -53,6 +53,13 @@ Show = Annotated[bool, typer.Option("--show", help="Draw it: the window over the
 Frames = Annotated[bool, typer.Option("--frames", help="With --show: one picture per window position.")]
 Svg = Annotated[Text, typer.Option("--svg", help="Also save the output as an SVG picture.", metavar="FILE")]
 Html = Annotated[Text, typer.Option("--html", help="Also save the output as an HTML page.", metavar="FILE")]
+Animate = Annotated[
+    Text, typer.Option("--animate", help="Save it animated, step by step: FILE.svg, or FILE.html.", metavar="FILE")
+]
+FramesDir = Annotated[
+    Text, typer.Option("--frames-dir", help="Save one still SVG per step in DIR (made if missing).", metavar="DIR")
+]
+Speed = Annotated[Text, typer.Option("--speed", help="With --animate: seconds a step (0.8).", metavar="SECONDS")]
 # Solving for a target size instead of computing one.
 Target = Annotated[
     Text, typer.Option("--target", help="List every F, S, P, d that gives this output size. " + PER_DIM, metavar="OUT")
@@ -123,6 +130,9 @@ def conv(
     frames: Frames = False,
     svg: Svg = None,
     html: Html = None,
+    animate: Animate = None,
+    frames_dir: FramesDir = None,
+    speed: Speed = None,
 ) -> None:
     """Convolution output size, parameters and MACs: (W − F + 2P)/S + 1 and F·F·D·K + K.
 
@@ -136,7 +146,10 @@ def conv(
             max_dilation=max_dilation, f=f, s=s, p=p, dilation=dilation, k=k, transposed=transposed,
         )  # fmt: skip
         with reporting():
-            refuse_with_target(explain, groups=groups, no_bias=no_bias, output_padding=output_padding)
+            refuse_with_target(
+                explain, groups=groups, no_bias=no_bias, output_padding=output_padding, animate=animate,
+                frames_dir=frames_dir, speed=speed,
+            )  # fmt: skip
         run_command(CONV_TARGET, solving, verify, as_json, False, expect, quiet, show, svg, html, frames)
         return
     from .commands.conv import CONV, ConvRequest
@@ -145,7 +158,9 @@ def conv(
         w=w, h=h, d=d, input=input, dims=dims, k=k, f=f, s=s, p=p, dilation=dilation, groups=groups,
         no_bias=no_bias, transposed=transposed, output_padding=output_padding,
     )  # fmt: skip
-    run_command(CONV, request, verify, as_json, explain, expect, quiet, show, svg, html, frames)
+    run_command(
+        CONV, request, verify, as_json, explain, expect, quiet, show, svg, html, frames, animate, frames_dir, speed
+    )
 
 
 @app.command()
@@ -187,6 +202,9 @@ def pool(
     frames: Frames = False,
     svg: Svg = None,
     html: Html = None,
+    animate: Animate = None,
+    frames_dir: FramesDir = None,
+    speed: Speed = None,
 ) -> None:
     """Pooling output size: (W − F)/S + 1, D1 = D, no parameters; torch's edge rules included.
 
@@ -201,7 +219,9 @@ def pool(
             ceil=ceil,
         )  # fmt: skip
         with reporting():
-            refuse_with_target(explain, norm=norm, no_count_pad=no_count_pad)
+            refuse_with_target(
+                explain, norm=norm, no_count_pad=no_count_pad, animate=animate, frames_dir=frames_dir, speed=speed
+            )
         run_command(POOL_TARGET, solving, verify, as_json, False, expect, quiet, show, svg, html, frames)
         return
     from .commands.pool import POOL, PoolRequest
@@ -210,7 +230,9 @@ def pool(
         w=w, h=h, d=d, input=input, dims=dims, type=type, f=f, s=s, p=p, dilation=dilation, ceil=ceil,
         adaptive=adaptive, global_pool=global_pool, norm=norm, no_count_pad=no_count_pad,
     )  # fmt: skip
-    run_command(POOL, request, verify, as_json, explain, expect, quiet, show, svg, html, frames)
+    run_command(
+        POOL, request, verify, as_json, explain, expect, quiet, show, svg, html, frames, animate, frames_dir, speed
+    )
 
 
 @app.command()
@@ -248,6 +270,9 @@ def lstm(
     show: Show = False,
     svg: Svg = None,
     html: Html = None,
+    animate: Animate = None,
+    frames_dir: FramesDir = None,
+    speed: Speed = None,
 ) -> None:
     """Per-gate shapes of an LSTM, GRU or RNN over \\[h_(t−1), x_t], and both parameter counts.
 
@@ -262,7 +287,9 @@ def lstm(
         hidden=hidden, input=input, cell=cell, layers=layers, bidirectional=bidirectional, proj=proj,
         no_bias=no_bias, batch=batch, seq=seq, batch_first=batch_first, nonlinearity=nonlinearity,
     )  # fmt: skip
-    run_command(LSTM, request, verify, as_json, explain, expect, quiet, show, svg, html)
+    run_command(
+        LSTM, request, verify, as_json, explain, expect, quiet, show, svg, html, False, animate, frames_dir, speed
+    )
 
 
 @app.command()

@@ -91,14 +91,30 @@ def run_command(
     svg: Text = None,
     html: Text = None,
     frames: bool = False,
+    animate: Text = None,
+    frames_dir: Text = None,
+    speed: Text = None,
 ) -> None:
-    """Check the options that shape the output, compute, confirm, print, then check --expect: the same steps for
-    every calculator."""
+    """Check the options that shape the output, compute, confirm, save any animation, print, then check --expect:
+    the same steps for every calculator."""
     from .collector import paused
 
     with reporting(), paused():
         check_output_options(as_json, quiet, explain, show, frames, svg, html, expect)
-        answer = command.respond(request, verify)
+        animation = None
+        if animate is not None or frames_dir is not None or speed is not None:
+            from .animating import animation_options, save
+
+            animation = animation_options(animate, frames_dir, speed)
+        if animation is None:
+            answer = command.respond(request, verify)
+        else:  # the picture is drawn (or refused past its bounds) before torch confirms, and saved after
+            from .commands.base import Answer
+
+            result = command.build(request)
+            scene = command.animation(result, verify)
+            answer = Answer(command, result, command.confirm(result) if verify else None)
+            save(scene, animation)
         unmet = None
         if expect is not None:  # a malformed --expect is refused before anything is printed; an unmet one after
             try:

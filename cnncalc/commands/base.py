@@ -11,12 +11,15 @@ import dataclasses
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, ClassVar, Generic, Protocol, TypeVar
 
 from ..core.inputs import resolve_input
 from ..core.values import Given, check_expectation
 from ..errors import CommandLine, InvalidParameter, Message, Name, UnknownOption
 from ..views.table import Section
+
+if TYPE_CHECKING:
+    from ..views.svg import Scene
 
 JSON = dict[str, object]
 RequestT = TypeVar("RequestT", bound="Request")
@@ -139,6 +142,10 @@ class Command(ABC, Generic[RequestT, ResultT, CheckT]):
     def pictures(self, result: ResultT, show: str) -> list[str]:
         """The --show pictures: "picture" or "frames"."""
         raise InvalidParameter("show", "given", "conv, pool (not adaptive) or lstm", "drop --show")
+
+    def animation(self, result: ResultT, verify: bool) -> Scene:
+        """The --animate picture, step by step (numbers from torch only when ``verify``)."""
+        raise InvalidParameter("animate", "given", "conv, pool (not adaptive) or lstm", "drop --animate")
 
     def short(self, shape: tuple[int, ...]) -> tuple[int, ...]:
         return shape[1:]

@@ -10,8 +10,9 @@ from ..core.values import Given
 from ..errors import InvalidParameter
 from .base import Command, InputOptions, View, flag
 
-if TYPE_CHECKING:  # only the type: --no-verify never loads torch's results
+if TYPE_CHECKING:  # only the types: --no-verify never loads torch's results
     from ..confirm.results import Confirmation
+    from ..views.svg import Scene
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,11 @@ class ConvCommand(Command[ConvRequest, ConvGeometry, "Confirmation"]):
         if result.spec.transposed:
             raise InvalidParameter("show", "given", "a forward convolution: a transposed one spreads its input")
         return window_pictures(result.axes, show)
+
+    def animation(self, result: ConvGeometry, verify: bool) -> Scene:
+        from ..animating import conv_animation
+
+        return conv_animation(result, verify)
 
 
 CONV = ConvCommand()

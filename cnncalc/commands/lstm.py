@@ -10,8 +10,9 @@ from ..core.values import Given
 from ..errors import InvalidParameter
 from .base import Command, Request, View, flag
 
-if TYPE_CHECKING:  # only the type: --no-verify never loads torch's results
+if TYPE_CHECKING:  # only the types: --no-verify never loads torch's results
     from ..confirm.results import RnnConfirmation
+    from ..views.svg import Scene
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,11 @@ class LstmCommand(Command[LstmRequest, RnnGeometry, "RnnConfirmation"]):
         from ..views.pictures import cell_picture
 
         return cell_picture(result)
+
+    def animation(self, result: RnnGeometry, verify: bool) -> Scene:
+        from ..animating import cell_animation
+
+        return cell_animation(result)
 
 
 LSTM = LstmCommand()

@@ -11,8 +11,9 @@ from ..core.values import Given
 from ..errors import InvalidParameter
 from .base import Command, InputOptions, View, flag, refuse_with
 
-if TYPE_CHECKING:  # only the type: --no-verify never loads torch's results
+if TYPE_CHECKING:  # only the types: --no-verify never loads torch's results
     from ..confirm.results import Confirmation
+    from ..views.svg import Scene
 
 Pooled = PoolGeometry | AdaptiveGeometry
 
@@ -90,6 +91,13 @@ class PoolCommand(Command[PoolRequest, Pooled, "Confirmation"]):
         if isinstance(result, AdaptiveGeometry):
             return super().pictures(result, show)
         return window_pictures(result.axes, show)
+
+    def animation(self, result: Pooled, verify: bool) -> Scene:
+        from ..animating import pool_animation
+
+        if isinstance(result, AdaptiveGeometry):
+            return super().animation(result, verify)
+        return pool_animation(result, verify)
 
 
 POOL = PoolCommand()

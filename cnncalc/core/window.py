@@ -102,6 +102,15 @@ def slide(
     )
 
 
+def window_taps(axis: AxisGeometry, i: int) -> list[int]:
+    """The padded cells window i reads along one axis (past the padded input for ceil_mode's extra window).
+
+    >>> window_taps(slide("W", 9, 3, 3, dilation=2), 1)
+    [3, 5, 7]
+    """
+    return [i * axis.stride + j * axis.dilation for j in range(axis.kernel)]
+
+
 # Counting the cells read means listing every tap of every window; past this many taps it is not attempted.
 MAX_TAPS = 200_000
 

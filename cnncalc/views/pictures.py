@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..core.window import AxisGeometry
+from ..core.window import AxisGeometry, window_taps
 from ..errors import InvalidParameter
 from .table import width_of
 
@@ -34,13 +34,8 @@ def _check(axes: tuple[AxisGeometry, ...]) -> None:
             )
 
 
-def _taps(axis: AxisGeometry, i: int) -> list[int]:
-    """The padded cells window i reads along one axis."""
-    return [i * axis.stride + j * axis.dilation for j in range(axis.kernel)]
-
-
 def _read(axis: AxisGeometry) -> set[int]:
-    return {cell for i in range(axis.output) for cell in _taps(axis, i)}
+    return {cell for i in range(axis.output) for cell in window_taps(axis, i)}
 
 
 def _kind(axis: AxisGeometry, cell: int) -> str:
@@ -108,7 +103,7 @@ def window_picture(axes: tuple[AxisGeometry, ...], input_label: str = "input") -
         lines.append(f"Window positions along {along} ({axis.label}: kernel {axis.kernel}, stride {axis.stride}"
                      + (f", dilation {axis.dilation}" if axis.dilation > 1 else "") + "):")  # fmt: skip
         for i in range(axis.output):
-            taps = set(_taps(axis, i))
+            taps = set(window_taps(axis, i))
             cells = [
                 WINDOW if c in taps else (PAD if _kind(axis, c) == "pad" else INPUT) for c in range(axis.padded_size)
             ]
@@ -124,7 +119,9 @@ def window_frames(axes: tuple[AxisGeometry, ...]) -> list[list[str]]:
     total = axes[0].output * axes[-1].output if len(axes) == 2 else axes[0].output
     for r in rows:
         for c in range(axes[-1].output):
-            window = (_taps(axes[0], r), _taps(axes[-1], c)) if len(axes) == 2 else (_taps(axes[0], c),)
+            window = (
+                (window_taps(axes[0], r), window_taps(axes[-1], c)) if len(axes) == 2 else (window_taps(axes[0], c),)
+            )
             position = (r, c) if len(axes) == 2 else (c,)
             title = f"frame {len(frames) + 1}/{total}: output {position if len(axes) == 2 else c}"
             frames.append([title, *_beside(_grid(axes, window), _output_grid(axes, position))])
