@@ -6,6 +6,7 @@ configuration and require the same answer; these pin the choice itself."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 import torch
@@ -13,7 +14,7 @@ from conftest import Run
 
 from cnncalc.confirm.chain import chain_device, confirm_chain
 from cnncalc.confirm.layers import confirm_conv, confirm_pool
-from cnncalc.confirm.runtime import CPU_MAX_ELEMENTS, CPU_MAX_WORK, device_for
+from cnncalc.confirm.runtime import CPU_MAX_ELEMENTS, CPU_MAX_WORK, DEVICES, device_for
 from cnncalc.core.conv import conv_geometry, make_conv_spec
 from cnncalc.core.pool import make_pool_spec, pool_geometry
 from cnncalc.network.chain import parse_chain
@@ -98,3 +99,64 @@ def test_a_chain_and_a_target_say_where_torch_ran(cnncalc: Run) -> None:
     code, out, _ = cnncalc("conv", "--input", "3x32x32", "--target", "16", "--json")
     data = json.loads(out)
     assert code == 0 and data["device"] == ["cpu"] * data["confirmed"] and data["confirmed"] == len(data["torch"])
+
+
+# --- where the CPU's kernels were stricter than the meta device's: the same answer on both now -------------------
+
+
+def test_a_padding_layer_s_copy_counts_toward_the_cpu_bound(cnncalc: Run) -> None:
+    """TF 'same' with uneven padding runs a ZeroPad first, which makes the padded input for real: a few MACs over
+    a 20001-cell dilation would have padded 4·10^8 cells on the CPU."""
+    code, out, _ = cnncalc("conv", "--w", "3", "--f", "2", "--dilation", "20001", "--p", "same-tf", "--json")
+    assert code == 0
+    assert json.loads(out)["torch"]["device"] == "meta"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--w", "5", "--f", "3", "--s", "2147483648"),
+        ("--w", "5", "--f", "3", "--s", "2147483648", "--type", "avg"),
+        ("--w", "5", "--f", "3", "--s", "2147483648", "--type", "lp", "--norm", "2"),
+        ("--w", "5", "--dims", "3", "--f", "3", "--s", "2147483648"),
+        ("--w", "5", "--dims", "1", "--f", "3", "--s", "2147483648", "--type", "avg"),
+        ("--input", "1x3000x3000", "--f", "3", "--s", "2147483648"),  # the meta device's size: refused all the same
+        ("--w", "5", "--f", "1", "--dilation", "2147483648"),
+    ],
+)
+def test_pooling_sizes_past_int32_are_refused_as_torch_s_kernels_refuse_them(
+    cnncalc: Run, args: tuple[str, ...]
+) -> None:
+    code, out, err = cnncalc("pool", *args)
+    assert (code, out) == (2, "")
+    assert "at most 2,147,483,647 = 2^31 − 1 (torch's pooling kernels take it as a 32-bit int" in err
+
+
+def test_one_d_max_pooling_takes_any_stride_on_both_devices() -> None:
+    geometry = pool_geometry(make_pool_spec(size=(5,), kind="max", kernel=3, stride=2**31))
+    assert confirm_pool(geometry, "cpu") == replace(confirm_pool(geometry, "meta"), device="cpu")
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_a_kernel_the_cpu_lacks_for_a_dtype_sends_the_chain_to_the_meta_device(dtype: str) -> None:
+    chain = parse_chain("AvgPool3d(2) -> LPPool3d(2, 2) -> Flatten()")
+    traced = trace_chain(chain, [(3, 8, 8, 8)], dtype=dtype)
+    check = confirm_chain(traced, chain)
+    assert check.device == "meta" and check.verified == (True, True, True)
+
+
+@pytest.mark.parametrize(
+    ("dtype", "value", "refused"),
+    [("uint8", -1, True), ("uint8", 255, False), ("uint8", 1.5, False), ("int8", 128, True), ("int8", -128, False),
+     ("int32", 2**31, True), ("int64", 1e30, True), ("bool", -1, False)],
+)  # fmt: skip
+def test_a_constant_pad_value_must_fit_an_integer_input(cnncalc: Run, dtype: str, value: float, refused: bool) -> None:
+    model = f"ConstantPad2d(1, {value!r})"
+    code, _, err = cnncalc("trace", "--input", "1x8x8", "--dtype", dtype, model, "--json")
+    if refused:
+        assert code == 2 and f"expected value: a value a {dtype} tensor holds" in err
+    else:
+        assert (code, err) == (0, "")
+        for device in DEVICES:  # and torch agrees on both devices
+            chain = parse_chain(model)
+            assert confirm_chain(trace_chain(chain, [(1, 8, 8)], dtype=dtype), chain, device).verified == (True,)

@@ -377,6 +377,25 @@ def test_random_valid_chains_confirmed_on_either_device(
     assert None not in check.flops, "every layer a chain can hold has a cost rule for each operation it runs"
 
 
+@settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow])
+@given(chains(), st.sampled_from(["float16", "bfloat16", "float64"]))
+def test_random_valid_chains_in_other_dtypes_confirmed_on_either_device(case: Case, dtype: str) -> None:
+    """The same in half, bfloat16 and double precision: both devices agree, or the CPU lacks a kernel for the
+    dtype and the chain goes to the meta device."""
+    size, layers = case
+    chain = parse_chain(" -> ".join(_call_text(*layer) for layer in layers))
+    try:
+        traced = trace_chain(chain, [size], dtype=dtype)
+    except CnnCalcError:
+        return
+    if any(row.kind == "BatchNorm2d" and row.input_shape[0] * row.input_shape[2] * row.input_shape[3] == 1
+           for row in traced.rows):  # fmt: skip
+        return
+    on_cpu, on_meta = confirm_chain(traced, chain, "cpu"), confirm_chain(traced, chain, "meta")
+    assert on_meta.verified == (True,) * len(traced.rows) and on_meta.device == "meta"
+    assert on_cpu == replace(on_meta, device=on_cpu.device) and on_cpu.device in ("cpu", "meta")
+
+
 def test_lenet5_against_nn_sequential() -> None:
     lenet = nn.Sequential(
         nn.Conv2d(1, 6, 5), nn.Tanh(), nn.AvgPool2d(2), nn.Conv2d(6, 16, 5), nn.Tanh(), nn.AvgPool2d(2), nn.Flatten(),

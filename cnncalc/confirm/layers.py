@@ -64,11 +64,13 @@ def confirm_conv(geometry: ConvGeometry, device: str | None = None) -> Confirmat
     )
     if too_big:
         return Confirmation(None, name, args, kwargs, skipped=too_big)
+    padded = pre_padding(geometry)
     elements = prod(geometry.input_shape) + prod(geometry.output_shape) + geometry.params
+    if padded is not None:  # the ZeroPad layer that runs first makes the padded input for real
+        elements += geometry.spec.in_channels * prod(a.padded_size for a in geometry.axes)
     device = device or device_for(geometry.macs, elements)
     torch = import_torch()
     layer = meta_layer(name, args, tuple(kwargs.items()), weights=True)
-    padded = pre_padding(geometry)
     if padded is not None:
         layer = torch.nn.Sequential(meta_layer(padded[0], (padded[1],), (), weights=False), layer)
     out = run_on(device, torch, layer, geometry.input_shape)

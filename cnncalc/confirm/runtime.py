@@ -16,12 +16,15 @@ from typing import Any
 from ..core.dtypes import FLOAT32_BYTES
 from ..errors import TorchDisagreement
 
-# Where the CPU stops being the cheaper device, measured here (README, Benchmarks): a convolution of 10^7
-# multiply-accumulates takes ~0.3 ms on the CPU, and the meta device ~0.03 ms a call once sympy is in (the first
-# call pays ~0.25 s to import it). Below this, one forward costs a CLI answer nothing it would notice and a batch
-# line ~0.1 ms at most. Work: multiply-accumulates for a convolution, window reads for pooling.
+# A judgement, measured (make bench's device rows): a convolution of 10^7 multiply-accumulates takes ~0.2 ms on
+# the CPU; the meta device takes ~0.04 ms a call at any size, once its first call has paid ~0.3 s of imports.
+# Below the bound, a command line answer is spared that 0.3 s, and a confirmed batch line at the bound spends
+# ~0.2 ms where the meta device would spend 0.04; far above it, the CPU's arithmetic (ms, then seconds) and
+# memory outweigh the meta device's imports.
+# Work: multiply-accumulates for a convolution, window reads for pooling.
 CPU_MAX_WORK = 10**7
-# The CPU allocates the input, output and weights for real: 8 MiB at float32 at most.
+# The CPU allocates the input, output and weights (and a padded copy of the input, if a padding layer runs first)
+# for real: 8 MiB at float32 at most.
 CPU_MAX_ELEMENTS = 2**21
 DEVICES = ("cpu", "meta")
 

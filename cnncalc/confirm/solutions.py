@@ -1,4 +1,5 @@
-"""``--target``: the best solutions built as torch layers on the meta device, each giving the target."""
+"""``--target``: the best solutions built as torch layers and run (on the device ``device_for`` picks for each),
+each giving the target."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ CONFIRM_TOP = 10
 
 
 def confirm_solutions(result: SolveResult) -> SolveCheck:
-    """Build the best solutions as torch layers on the meta device; each must give the target."""
+    """Build and run the best solutions as torch layers; each must give the target."""
     calls = []
     for combo in result.combined(CONFIRM_TOP):
         kernel = tuple(s.f for s in combo)

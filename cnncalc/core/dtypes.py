@@ -13,6 +13,16 @@ INTEGER_DTYPES = ("int64", "int32", "int16", "int8", "uint8", "bool")
 INDEX_DTYPES = ("int64", "int32")  # what Embedding takes as indices
 
 
+def integer_range(dtype: str) -> tuple[int, int]:
+    """The values an integer dtype holds (bool aside: any value is true or false).
+
+    >>> integer_range("uint8"), integer_range("int8")
+    ((0, 255), (-128, 127))
+    """
+    bits = 8 * DTYPE_BYTES[dtype]
+    return (0, 2**bits - 1) if dtype.startswith("u") else (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
+
+
 def check_dtype(dtype: str, param: str = "dtype") -> str:
     """``dtype`` if cnncalc knows it.
 

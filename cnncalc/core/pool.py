@@ -167,6 +167,21 @@ def parse_kind(kind: Given) -> PoolKind:
     raise InvalidParameter("kind", kind, "max, avg or lp")
 
 
+# torch's pooling kernels (all but 1D max pooling) take the window's sizes as 32-bit ints.
+INT32_MAX = 2**31 - 1
+
+
+def _check_int32(**values: tuple[int, ...]) -> None:
+    for param, numbers in values.items():
+        if max(numbers) > INT32_MAX:
+            raise InvalidParameter(
+                param,
+                max(numbers),
+                f"at most {INT32_MAX:,} = 2^31 − 1 (torch's pooling kernels take it as a 32-bit int: "
+                "value cannot be converted to type int without overflow; 1D max pooling alone takes more)",
+            )
+
+
 def make_pool_spec(
     *,
     size: tuple[int, ...],
@@ -215,6 +230,8 @@ def make_pool_spec(
                 "(torch: pad should be at most half of kernel size)",
                 ("use ", Setting("padding", f // 2), f" or less, or a kernel of at least {2 * p}"),
             )
+    if pool_kind != "max" or dims > 1:
+        _check_int32(kernel=kernel_t, stride=stride_t, padding=padding_t, dilation=dilation_t)
     lp_norm = _parse_norm(norm) if pool_kind == "lp" else None
     if pool_kind != "lp" and norm is not None:
         raise InvalidParameter(

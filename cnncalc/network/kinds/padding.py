@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
+from ...core.dtypes import integer_range
 from ...core.values import bracketed
 from ...errors import InvalidParameter, LayerMismatch
-from ..layer import Arg, Context, Layer, Outcome, dims_of, layer_kind, number
+from ..layer import Arg, Context, Layer, Outcome, argument_error, dims_of, layer_kind, number
 
 _PADS = [f"{kind}Pad{n}d" for kind in ("Zero", "Reflection", "Replication") for n in (1, 2, 3)]
 
@@ -24,6 +26,8 @@ def pad(layer: Layer, bound: dict[str, Any], shape: tuple[int, ...], context: Co
             f"{dims + 1} or {dims + 2}" if not layer.kind.startswith(("Zero", "Constant")) else f"at least {dims + 1}"
         )
         raise LayerMismatch(layer.label, f"an input of {ranks} axes", bracketed(shape), "")
+    if layer.kind.startswith("Constant") and context.integer_dtype not in ("", "bool"):
+        _check_fits(layer, bound["value"], context.integer_dtype)
     out = list(shape)
     for i in range(dims):
         axis = len(shape) - 1 - i
@@ -47,3 +51,13 @@ def pad(layer: Layer, bound: dict[str, Any], shape: tuple[int, ...], context: Co
         if out[axis] < 1:
             raise LayerMismatch(layer.label, "an output of at least 1", f"{shape[axis]} padded to {out[axis]}", "")
     return Outcome(tuple(out))
+
+
+def _check_fits(layer: Layer, value: float, dtype: str) -> None:
+    """An integer tensor is padded with ``int(value)``, which must be one of its values (torch refuses the rest:
+    value cannot be converted to type … without overflow)."""
+    low, high = integer_range(dtype)
+    if not (math.isfinite(value) and low <= int(value) <= high):
+        raise argument_error(
+            layer, "value", f"a value a {dtype} tensor holds, {low:,} to {high:,} (torch truncates it to an integer)"
+        )
