@@ -15,6 +15,8 @@ import itertools
 import json
 import multiprocessing
 import os
+import signal
+import sys
 from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, TextIO
@@ -22,11 +24,11 @@ from typing import TYPE_CHECKING, TextIO
 from .commands import respond
 from .commands.base import BATCH, JSON
 from .core.values import parse_int
-from .errors import CnnCalcError, ExpectationNotMet, InvalidParameter
+from .errors import PYTHON, CnnCalcError, ExpectationNotMet, InvalidParameter, Spelling
 from .views.common import SCHEMA_VERSION
 
 if TYPE_CHECKING:
-    from multiprocessing.pool import AsyncResult
+    from concurrent.futures import Future
 
 # json.dumps, without its check for reference cycles (an answer is a tree of new dicts and lists): 1 µs a line.
 _encode = json.JSONEncoder(check_circular=False).encode
@@ -43,7 +45,10 @@ def run_batch(
     answered by that many processes side by side (``in_parallel``), the answers written in order all the same.
     """
     chunk = chunk or CHUNK_LINES
-    if jobs > 1 and not verify and "fork" in multiprocessing.get_all_start_methods():
+    # Forking a process that has run torch's thread pool can hang the child (OpenMP): only a process without
+    # torch forks, as the command line's is.
+    forks = "fork" in multiprocessing.get_all_start_methods() and "torch" not in sys.modules
+    if jobs > 1 and not verify and forks:
         return in_parallel(lines, out, jobs, chunk)
     worst = 0
     for number, raw in enumerate(lines, start=1):
@@ -76,9 +81,11 @@ MAX_JOBS = 256
 
 
 def processes_for(jobs: object) -> int:
-    """``--jobs``: "auto" (one process per CPU this one may run on), or a count from 1 to ``MAX_JOBS``."""
+    """``--jobs``: "auto" (one process per CPU this one may run on, at most ``MAX_JOBS``), or a count from 1 to
+    ``MAX_JOBS``."""
     if jobs == "auto":
-        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        return min(cpus, MAX_JOBS)
     count = parse_int(jobs, "jobs", 1, f"auto, or a count of processes from 1 to {MAX_JOBS}")
     if count > MAX_JOBS:
         raise InvalidParameter("jobs", count, f"auto, or a count of processes from 1 to {MAX_JOBS}")
@@ -89,33 +96,65 @@ def processes_for(jobs: object) -> int:
 CHUNK_LINES = 1_000
 
 
+class BatchCut(CnnCalcError):
+    """A process answering part of a batch ended without answering (killed, out of memory): the lines before are
+    answered, the rest are not (exit code 2)."""
+
+    exit_code = 2
+
+    def __init__(self, first: int, last: int, reason: str) -> None:
+        self.first, self.last, self.reason = first, last, reason
+        super().__init__(first, last, reason)
+
+    def describe(self, spelling: Spelling = PYTHON) -> str:
+        return (
+            f"lines {self.first:,} to {self.last:,} got no answer: the process answering them ended ({self.reason}), "
+            f"and the batch stops there, every line before it answered; with {spelling.name('jobs') or 'jobs'} 1 "
+            "the batch runs in one process, and stops at the line that ends it"
+        )
+
+
 def in_parallel(lines: Iterable[str | bytes], out: TextIO, jobs: int, chunk: int) -> int:
     """An unconfirmed batch answered by ``jobs`` forked processes, ``chunk`` lines at a time, in order.
 
     One line costs ~30 µs of Python, two thirds of it cnncalc's arithmetic and a third the JSON encoding of its
-    answer (README, Benchmarks); a second core halves it. No torch is imported here before the fork (a worker
-    that needs it, for a Python model, imports its own), and at most ``2 · jobs`` chunks are read ahead, so a
-    stream of any length goes through. A batch of one chunk is answered here: a pool would cost more.
+    answer (README, Benchmarks); a second core halves it. At most ``2 · jobs`` chunks are read ahead of the one
+    being written, so a stream of any length goes through. A batch shorter than one chunk is answered here: a
+    pool would cost more. A worker that needs torch (a Python model's trace) imports its own.
     """
     chunks = _chunks(lines, chunk)
     first = next(chunks, None)
     if first is None:
         return 0
-    second = next(chunks, None)
-    if second is None:
+    if len(first[1]) < chunk:
         text, worst = _answer_chunk(*first)
         out.write(text)
         return worst
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     worst = 0
-    pending: deque[AsyncResult[tuple[str, int]]] = deque()
-    with multiprocessing.get_context("fork").Pool(jobs) as pool:
-        for item in itertools.chain((first, second), chunks):
-            pending.append(pool.apply_async(_answer_chunk, item))
-            while len(pending) > 2 * jobs:
-                worst = max(worst, _write(pending.popleft(), out))
-        while pending:
-            worst = max(worst, _write(pending.popleft(), out))
+    pending: deque[tuple[int, int, Future[tuple[str, int]]]] = deque()
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_worker_started) as pool:
+        try:
+            for item in itertools.chain((first,), chunks):
+                pending.append((item[0], item[0] + len(item[1]) - 1, pool.submit(_answer_chunk, *item)))
+                while len(pending) > 2 * jobs:
+                    worst = max(worst, _write(pending[0][2], out))
+                    pending.popleft()  # only once written: a lost chunk is still first in line
+            while pending:
+                worst = max(worst, _write(pending[0][2], out))
+                pending.popleft()
+        except BrokenProcessPool as broken:
+            # A worker died (SIGKILL from the out-of-memory killer, a crash): its chunk is lost, and so is the pool.
+            raise BatchCut(pending[0][0], pending[-1][1], str(broken) or "no reason given") from None
     return worst
+
+
+def _worker_started() -> None:
+    # Ctrl-C reaches every process of the group: the parent stops the batch, the workers just end with it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _chunks(lines: Iterable[str | bytes], size: int) -> Iterator[tuple[int, list[str | bytes]]]:
@@ -136,8 +175,8 @@ def _answer_chunk(first: int, raws: list[str | bytes]) -> tuple[str, int]:
     return "".join(text for text, _ in answers), max(code for _, code in answers)
 
 
-def _write(result: AsyncResult[tuple[str, int]], out: TextIO) -> int:
-    text, code = result.get()
+def _write(result: Future[tuple[str, int]], out: TextIO) -> int:
+    text, code = result.result()
     out.write(text)
     return code
 

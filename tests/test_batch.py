@@ -187,7 +187,7 @@ BYTES = [
 ]
 
 
-@pytest.mark.parametrize("chunk", [1, 3, 4, 100])
+@pytest.mark.parametrize("chunk", [1, 3, 4, 13])
 def test_parallel_answers_are_the_serial_ones(chunk: int) -> None:
     lines = [line.encode("utf-8", "surrogateescape") if "\xff" not in line else b"\xff not UTF-8" for line in BYTES]
     lines = [line + b"\n" for line in lines] * 3  # line 1's mark is read only on line 1
@@ -222,19 +222,62 @@ def test_parallel_reads_ahead_a_bounded_number_of_chunks() -> None:
     out = Out()
     assert run_batch(lines(), out, verify=False, jobs=2, chunk=10) == 0
     assert len(out.getvalue().splitlines()) == 200
-    assert seen_when_written[0] <= (2 * 2 + 1) * 10 + 10
+    # At every write, what was read is at most the chunks written, the one being written and 2·jobs more.
+    for written, read_then in enumerate(seen_when_written):
+        assert read_then <= (written + 1 + 2 * 2) * 10
 
 
-def test_one_chunk_is_answered_without_a_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+def _no_pool(*args: object) -> None:
+    raise AssertionError("a pool was started")
+
+
+def test_less_than_a_chunk_is_answered_without_a_pool(monkeypatch: pytest.MonkeyPatch) -> None:
     import multiprocessing
 
-    def no_pool(*args: object) -> None:
-        raise AssertionError("a pool for one chunk")
-
-    monkeypatch.setattr(multiprocessing, "get_context", no_pool)
+    monkeypatch.setattr(multiprocessing, "get_context", _no_pool)
     out = io.StringIO()
-    assert run_batch(MIXED, out, verify=False, jobs=2, chunk=len(MIXED)) == 2
+    assert run_batch(MIXED, out, verify=False, jobs=2, chunk=len(MIXED) + 1) == 2
     assert len(out.getvalue().splitlines()) == 9
+
+
+def test_a_process_that_ran_torch_does_not_fork(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Forking after torch's thread pool ran can hang the child: run_batch called from such a process (the Python
+    API, a notebook) answers in that process."""
+    import multiprocessing
+    import sys
+
+    monkeypatch.setattr(multiprocessing, "get_context", _no_pool)
+    monkeypatch.setitem(sys.modules, "torch", sys.modules.get("torch", object()))
+    out = io.StringIO()
+    assert run_batch(MIXED * 3, out, verify=False, jobs=2, chunk=2) == 2
+    assert len(out.getvalue().splitlines()) == 27
+
+
+def test_a_worker_that_dies_stops_the_batch_and_says_which_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker killed (the out-of-memory killer, a model ending its process) loses its chunk: the batch stops
+    with the lines before it answered, instead of waiting forever."""
+    import os
+
+    import cnncalc.batch
+    from cnncalc.batch import BatchCut
+    from cnncalc.commands.base import CLI
+
+    answer = cnncalc.batch.answer_raw
+
+    def dies_on_line_5(number: int, raw: str | bytes, verify: bool) -> tuple[str, int]:
+        if number == 5:
+            os._exit(9)  # in the forked worker
+        return answer(number, raw, verify)
+
+    monkeypatch.setattr(cnncalc.batch, "answer_raw", dies_on_line_5)
+    out = io.StringIO()
+    lines = ['{"cmd": "conv", "w": 7}'] * 12
+    with pytest.raises(BatchCut) as cut:
+        run_batch(lines, out, verify=False, jobs=2, chunk=3)
+    assert out.getvalue().count("\n") == 3  # lines 1-3; 4-6 were lost with their worker
+    assert cut.value.first == 4 and cut.value.last >= 6 and cut.value.exit_code == 2
+    assert cut.value.describe(CLI).startswith(f"lines 4 to {cut.value.last} got no answer: the process")
+    assert "--jobs 1" in cut.value.describe(CLI)
 
 
 @pytest.mark.parametrize(
