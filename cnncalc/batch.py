@@ -127,14 +127,14 @@ def in_parallel(lines: Iterable[str | bytes], out: TextIO, jobs: int, chunk: int
     if first is None:
         return 0
     if len(first[1]) < chunk:
-        text, worst = _answer_chunk(*first)
-        out.write(text)
+        data, worst = _answer_chunk(*first)
+        out.write(data.decode())
         return worst
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
     worst = 0
-    pending: deque[tuple[int, int, Future[tuple[str, int]]]] = deque()
+    pending: deque[tuple[int, int, Future[tuple[bytes, int]]]] = deque()
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=_worker_started) as pool:
         try:
@@ -170,14 +170,20 @@ def _chunks(lines: Iterable[str | bytes], size: int) -> Iterator[tuple[int, list
         yield first, batch
 
 
-def _answer_chunk(first: int, raws: list[str | bytes]) -> tuple[str, int]:
+def _answer_chunk(first: int, raws: list[str | bytes]) -> tuple[bytes, int]:
     answers = [answer_raw(number, raw, False) for number, raw in enumerate(raws, start=first)]
-    return "".join(text for text, _ in answers), max(code for _, code in answers)
+    # As UTF-8 bytes: encoded once here, where a str would be encoded to cross, decoded and encoded again.
+    return "".join(text for text, _ in answers).encode(), max(code for _, code in answers)
 
 
-def _write(result: Future[tuple[str, int]], out: TextIO) -> int:
-    text, code = result.result()
-    out.write(text)
+def _write(result: Future[tuple[bytes, int]], out: TextIO) -> int:
+    data, code = result.result()
+    binary = getattr(out, "buffer", None)
+    if binary is None:  # a text stream without bytes beneath (io.StringIO)
+        out.write(data.decode())
+    else:
+        out.flush()  # whatever was written as text goes first
+        binary.write(data)
     return code
 
 

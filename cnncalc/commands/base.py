@@ -47,9 +47,10 @@ class Request:
 
     def __post_init__(self) -> None:
         # None is "not given" (an option left out on the command line): the default stands.
+        given = self.__dict__
         for name, default in _defaults(type(self)):
-            if getattr(self, name) is None:
-                object.__setattr__(self, name, default)
+            if given[name] is None:
+                given[name] = default  # frozen to callers; filled in here, once
 
     @classmethod
     def option_names(cls) -> Mapping[str, str]:

@@ -199,20 +199,8 @@ def make_conv_spec(
                     "(torch: output padding must be smaller than either stride or dilation)",
                     at_most("output_padding", max(s, d) - 1),
                 )
-    return ConvSpec(
-        in_channels=c_in,
-        size=sizes,
-        out_channels=c_out,
-        kernel=kernel_t,
-        stride=stride_t,
-        padding=pads,
-        dilation=dilation_t,
-        groups=g,
-        bias=bias,
-        transposed=transposed,
-        output_padding=out_pad,
-        padding_mode=mode,
-    )
+    # Positionally, in the fields' order: batch mode builds one a line.
+    return ConvSpec(c_in, sizes, c_out, kernel_t, stride_t, pads, dilation_t, g, bias, transposed, out_pad, mode)
 
 
 def conv_geometry(spec: ConvSpec) -> ConvGeometry:
@@ -222,22 +210,14 @@ def conv_geometry(spec: ConvSpec) -> ConvGeometry:
     transposed convolution is counted from the input side (every input
     element meets K/g·∏F weights).
     """
-    labels = AXIS_LABELS[spec.dims]
-    axes = tuple(_axis(spec, i, label) for i, label in enumerate(labels))
-    out_spatial = tuple(axis.output for axis in axes)
-    output_shape = (spec.out_channels, *out_spatial)
+    labels = AXIS_LABELS[len(spec.size)]
+    axes = tuple([_axis(spec, i, label) for i, label in enumerate(labels)])
+    output_shape = (spec.out_channels, *[axis.output for axis in axes])
     weight = _weight_shape(spec.in_channels, spec.out_channels, spec.kernel, spec.groups, spec.transposed)
     taps = prod(weight[1:])  # weights one output (or, transposed, one input) element meets
     macs = prod(spec.input_shape) * taps if spec.transposed else prod(output_shape) * taps
-    return ConvGeometry(
-        spec=spec,
-        axes=axes,
-        output_shape=output_shape,
-        weight_shape=weight,
-        weight_params=prod(weight),
-        bias_params=spec.out_channels if spec.bias else 0,
-        macs=macs,
-    )
+    bias = spec.out_channels if spec.bias else 0
+    return ConvGeometry(spec, axes, output_shape, weight, prod(weight), bias, macs)  # positionally: batch mode
 
 
 def _axis(spec: ConvSpec, i: int, label: str) -> AxisGeometry:

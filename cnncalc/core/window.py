@@ -83,23 +83,13 @@ def slide(
     # Floor mode, or a ceil_mode window dropped (back to the floor): cells past
     # the last window go unused. A kept partial window covers them.
     remainder = numerator % stride if numerator >= 0 and (not ceil_mode or dropped) else 0
+    uncovered = remainder - pad_after if remainder > pad_after else 0
+    gap = stride - span if stride > span else 0
+    # Positionally, in the fields' order: batch mode builds two or three of these a line.
     return AxisGeometry(
-        label=label,
-        size=size,
-        kernel=kernel,
-        stride=stride,
-        pad_before=pad_before,
-        pad_after=pad_after,
-        dilation=dilation,
-        span=span,
-        numerator=numerator,
-        output=output,
-        remainder=remainder,
-        uncovered_input=max(0, remainder - pad_after),
-        gap=max(0, stride - span),
-        ceil_mode=ceil_mode,
-        ceil_dropped=dropped,
-    )
+        label, size, kernel, stride, pad_before, pad_after, dilation, span, numerator, output, remainder, uncovered,
+        gap, 0, ceil_mode, dropped,
+    )  # fmt: skip
 
 
 def window_taps(axis: AxisGeometry, i: int) -> list[int]:
