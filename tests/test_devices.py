@@ -160,3 +160,16 @@ def test_a_constant_pad_value_must_fit_an_integer_input(cnncalc: Run, dtype: str
         for device in DEVICES:  # and torch agrees on both devices
             chain = parse_chain(model)
             assert confirm_chain(trace_chain(chain, [(1, 8, 8)], dtype=dtype), chain, device).verified == (True,)
+
+
+def test_a_cpu_confirmation_runs_torch_s_own_kernels_and_leaves_onednn_as_it_was() -> None:
+    """oneDNN builds a primitive for every new shape (~0.5 ms, more than a small layer's arithmetic): a CPU
+    confirmation turns it off for its one forward pass, and back as it found it."""
+    geometry = conv_geometry(make_conv_spec(size=(9, 9), in_channels=5, out_channels=7, kernel=3))
+    for before in (True, False):
+        torch.backends.mkldnn.enabled = before
+        try:
+            assert confirm_conv(geometry, "cpu").verified is True
+            assert torch.backends.mkldnn.enabled is before
+        finally:
+            torch.backends.mkldnn.enabled = True

@@ -10,7 +10,7 @@ from ..core.conv import ConvGeometry
 from ..core.pool import AdaptiveGeometry, PoolGeometry
 from ..errors import TorchDisagreement
 from .results import Confirmation
-from .runtime import device_for, import_torch, meta_layer, run_on, squeeze, too_big_for_torch
+from .runtime import device_for, import_torch, meta_layer, parameter_count, run_on, squeeze, too_big_for_torch
 
 
 def conv_layer_call(geometry: ConvGeometry) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
@@ -75,7 +75,7 @@ def confirm_conv(geometry: ConvGeometry, device: str | None = None) -> Confirmat
         layer = torch.nn.Sequential(meta_layer(padded[0], (padded[1],), (), weights=False), layer)
     out = run_on(device, torch, layer, geometry.input_shape)
     shape = tuple(out.shape[1:])
-    params = sum(p.numel() for p in layer.parameters())
+    params = parameter_count(layer)
     if shape != geometry.output_shape:
         raise TorchDisagreement("output_shape", list(geometry.output_shape), list(shape))
     if params != geometry.params:

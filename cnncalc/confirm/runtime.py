@@ -33,6 +33,7 @@ DEVICES = ("cpu", "meta")
 TORCH_MAX_BYTES = 2**63 - 1
 
 
+@functools.cache  # once a process: batch mode confirms a line at a time
 def import_torch() -> ModuleType:
     """Import torch without letting its import-time warnings reach the user."""
     with warnings.catch_warnings():
@@ -83,6 +84,12 @@ def meta_layer(name: str, args: tuple[Any, ...], kwargs: tuple[tuple[str, Any], 
     return build(import_torch(), name, args, {**dict(kwargs), **({"device": "meta"} if weights else {})})
 
 
+@functools.lru_cache(maxsize=256)
+def parameter_count(layer: Any) -> int:
+    """What torch counts in a (cached, never changed) layer: its parameters' elements."""
+    return sum(p.numel() for p in layer.parameters())
+
+
 def build(torch: ModuleType, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     try:
         return getattr(torch.nn, name)(*args, **kwargs)
@@ -99,7 +106,14 @@ def run_on(device: str, torch: ModuleType, layer: Any, input_shape: tuple[int, .
     zeros = {
         name: torch.zeros(t.shape, dtype=t.dtype) for name, t in (*layer.named_parameters(), *layer.named_buffers())
     }
-    return forward(torch, lambda x: torch.func.functional_call(layer, zeros, (x,)), torch.zeros((1, *input_shape)))
+    # torch's own CPU kernels, not oneDNN's: oneDNN builds a primitive for every new shape (~0.5 ms), more than
+    # the arithmetic of a layer this small; the checks are torch's, before either runs.
+    mkldnn = torch.backends.mkldnn
+    before, mkldnn.enabled = mkldnn.enabled, False  # (its flags() context also resets TF32, with a warning)
+    try:
+        return forward(torch, lambda x: torch.func.functional_call(layer, zeros, (x,)), torch.zeros((1, *input_shape)))
+    finally:
+        mkldnn.enabled = before
 
 
 def forward(torch: ModuleType, layer: Any, x: Any) -> Any:
