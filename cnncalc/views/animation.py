@@ -260,6 +260,13 @@ def _cells_words(ys: Sequence[int], xs: Sequence[int], one_row: bool) -> str:
     return f"cells {_run(xs)}" if one_row else f"rows {_run(ys)}, columns {_run(xs)}"
 
 
+def _plane_label(grid: str, plane: str, index: int, count: int, one_each: bool) -> str:
+    """ "input channel 2" when each plane is drawn; else "input, 3 channels" (or "input" alone)."""
+    if one_each:
+        return f"{grid} {plane} {index}"
+    return grid + (f", {count} {plane}s" if count > 1 else "")
+
+
 def _size(rows: int, cols: int, one_row: bool) -> str:
     return str(cols) if one_row else f"{rows}×{cols}"
 
@@ -597,11 +604,7 @@ def _transposed_scene(geometry: ConvGeometry, numbers: WindowNumbers | None, rea
     block = rows.size * pitch + 2 * LINE
     inputs = []
     for p in range(spec.in_channels if numbers else 1):
-        label = (
-            f"input channel {p}"
-            if numbers
-            else "input" + (f", {spec.in_channels} channels" if spec.in_channels > 1 else "")
-        )
+        label = _plane_label("input", "channel", p, spec.in_channels, bool(numbers))
         grid = picture.grid(
             Grid(MARGIN, picture.top + p * block, pitch, rows.size, cols.size),
             f"{label}, {_size(rows.size, cols.size, one_row)}",
@@ -643,11 +646,7 @@ def _transposed_scene(geometry: ConvGeometry, numbers: WindowNumbers | None, rea
     canvas_rows, canvas_cols = canvas_size(rows), canvas_size(cols)
     outs = []
     for k in range(spec.out_channels if numbers else 1):
-        label = (
-            f"output filter {k}"
-            if numbers
-            else "output" + (f", {spec.out_channels} filters" if spec.out_channels > 1 else "")
-        )
+        label = _plane_label("output", "filter", k, spec.out_channels, bool(numbers))
         grid = picture.grid(
             Grid(
                 right + GAP, picture.top + k * (canvas_rows * out_pitch + 2 * LINE), out_pitch, canvas_rows, canvas_cols
