@@ -16,10 +16,10 @@ from typing import Any
 from ..core.dtypes import FLOAT32_BYTES
 from ..errors import TorchDisagreement
 
-# A judgement, measured (make bench's device rows): a convolution of 10^7 multiply-accumulates takes ~0.2 ms on
-# the CPU; the meta device takes ~0.04 ms a call at any size, once its first call has paid ~0.3 s of imports.
+# A judgement, measured (make bench's device rows): a convolution of 10^7 multiply-accumulates takes ~0.4 ms on
+# the CPU; the meta device takes ~0.03 ms a call at any size, once its first call has paid ~0.3 s of imports.
 # Below the bound, a command line answer is spared that 0.3 s, and a confirmed batch line at the bound spends
-# ~0.2 ms where the meta device would spend 0.04; far above it, the CPU's arithmetic (ms, then seconds) and
+# ~0.4 ms where the meta device would spend 0.03; far above it, the CPU's arithmetic (ms, then seconds) and
 # memory outweigh the meta device's imports.
 # Work: multiply-accumulates for a convolution, window reads for pooling.
 CPU_MAX_WORK = 10**7
