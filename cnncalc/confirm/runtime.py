@@ -3,7 +3,7 @@ about a second).
 
 A small layer runs on the CPU: torch's real kernels take microseconds, import nothing more and enforce every
 check. A large one runs on the meta device: shapes without memory or arithmetic, but through Python kernels
-whose first call imports sympy (about 0.25 s). ``device_for`` draws the line; both give the same answer."""
+whose first call imports sympy (about 0.3 s). ``device_for`` draws the line; both give the same answer."""
 
 from __future__ import annotations
 
