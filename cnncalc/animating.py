@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 DEFAULT_SPEED = 0.8  # seconds a step
 MIN_SPEED, MAX_SPEED = 0.05, 60.0  # faster than 20 steps a second is a blur; a minute a step is a slide show
 SUFFIXES = (".svg", ".html")
+STILL = re.compile(r"step-\d{3,}\.svg")  # the stills --frames-dir writes
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,8 @@ def animation_options(animate: str | None, frames_dir: str | None, speed: str | 
         if os.path.isdir(animate) or not os.path.isdir(folder) or not os.access(folder, os.W_OK):
             raise InvalidParameter("animate", animate, "a file cnncalc can write", "check the folder exists")
     if frames_dir is not None:
+        if not frames_dir.strip():
+            raise InvalidParameter("frames_dir", "nothing", "a folder's path", "name a new or existing folder")
         made = os.path.abspath(frames_dir)
         where = made if os.path.isdir(made) else os.path.dirname(made)
         if os.path.exists(made) and not os.path.isdir(made):
@@ -86,6 +90,10 @@ def save(scene: Scene, animation: Animation) -> None:
             raise InvalidParameter(
                 "frames_dir", animation.frames_dir, "a folder cnncalc can make", error.strerror or ""
             ) from None
+        # Stills a longer run left here would pass for this layer's: they go first (only cnncalc's own names).
+        for name in os.listdir(animation.frames_dir):
+            if STILL.fullmatch(name):
+                os.remove(os.path.join(animation.frames_dir, name))
         for step in range(scene.steps):
             path = os.path.join(animation.frames_dir, f"step-{step + 1:03d}.svg")
             _write("frames_dir", path, scene.still(step))
@@ -105,7 +113,7 @@ def conv_animation(geometry: ConvGeometry, verify: bool) -> Scene:
 
     spec = geometry.spec
     check_window(geometry.axes, spec.transposed)
-    reason = numbers_reason(geometry.axes, spec.in_channels, spec.out_channels, verify)
+    reason = numbers_reason(geometry.axes, spec.in_channels, spec.out_channels, verify, not spec.transposed)
     numbers = None
     if not reason:
         from .confirm.numbers import conv_numbers

@@ -61,6 +61,22 @@ def check_output_options(
         parse_expected_shape(wanted, "a shape like 3x3 or 16x3x3 (or out=1x10 for a named output)")
 
 
+def check_distinct_files(**paths: Text) -> None:
+    """Two options writing one file: the second would silently replace what the first wrote."""
+    import os
+
+    seen: dict[str, str] = {}
+    for option, path in paths.items():
+        if not path:
+            continue
+        where = os.path.realpath(path)
+        if where in seen:
+            raise InvalidParameter(
+                option, path, f"a file of its own: --{seen[where]} writes it too", f"name another file for --{option}"
+            )
+        seen[where] = option
+
+
 def refuse_with_target(explain: bool, **unused: object) -> None:
     """Options --target has no use for are refused, not silently dropped (its solutions are built without them)."""
     if explain:
@@ -101,6 +117,7 @@ def run_command(
 
     with reporting(), paused():
         check_output_options(as_json, quiet, explain, show, frames, svg, html, expect)
+        check_distinct_files(svg=svg, html=html, animate=animate)
         animation = None
         if animate is not None or frames_dir is not None or speed is not None:
             from .animating import animation_options, save

@@ -239,7 +239,7 @@ def test_text_is_readable_on_every_cell_and_background_in_either_scheme(scheme: 
         (("pool", "--input", "1x4x4x4", "--f", "2", "--animate", "a.svg"),
          "--animate got 3D, expected a 1D or 2D input: a 3D one does not fit a flat picture"),
         (("pool", "--w", "8", "--global", "--animate", "a.svg"),
-         "--animate got given, expected conv, pool (not adaptive) or lstm: drop --animate"),
+         "--animate got adaptive pooling, expected conv, a pool with a window (--f) or lstm: drop --animate"),
         (("conv", "--w", "224", "--target", "112", "--animate", "a.svg"),
          "--animate got a.svg, expected no --animate with --target: --target solves for the window alone: kernel, "
          "stride, padding, dilation: drop --animate"),
@@ -319,3 +319,33 @@ def test_golden_animations(
 ) -> None:
     svg, _ = animate(cnncalc, tmp_path, *args)
     assert svg.read_text() == golden(name, svg.read_text())
+
+
+def test_an_empty_frames_dir_is_refused_before_anything_is_written(cnncalc: Run, tmp_path: Path) -> None:
+    svg = tmp_path / "a.svg"
+    code, out, err = cnncalc("conv", "--w", "7", "--f", "3", "--no-verify", "--animate", str(svg), "--frames-dir", "")
+    assert (code, out) == (2, "") and not svg.exists()
+    assert err == "cnncalc: error: --frames-dir got nothing, expected a folder's path: name a new or existing folder\n"
+
+
+@pytest.mark.parametrize(("first", "second"), [("--animate", "--html"), ("--animate", "--svg"), ("--svg", "--html")])
+def test_two_options_may_not_write_one_file(cnncalc: Run, tmp_path: Path, first: str, second: str) -> None:
+    path = tmp_path / "same.svg"
+    code, out, err = cnncalc("conv", "--w", "7", "--f", "3", "--no-verify", first, str(path), second, str(path))
+    assert (code, out) == (2, "") and not path.exists()
+    kept, blamed = sorted((first, second), key=["--svg", "--html", "--animate"].index)  # checked in this order
+    assert err == (
+        f"cnncalc: error: {blamed} got {path}, expected a file of its own: {kept} writes it too: "
+        f"name another file for {blamed}\n"
+    )
+
+
+def test_a_reused_frames_dir_holds_only_this_layer_s_stills(cnncalc: Run, tmp_path: Path) -> None:
+    frames = tmp_path / "frames"
+    (frames).mkdir()
+    (frames / "notes.txt").write_text("mine")
+    for width, steps in (("7", 25), ("5", 9)):
+        code, _, err = cnncalc("conv", "--w", width, "--f", "3", "--no-verify", "--frames-dir", str(frames))
+        assert (code, err) == (0, "")
+        assert sorted(p.name for p in frames.glob("step-*.svg")) == [f"step-{n:03d}.svg" for n in range(1, steps + 1)]
+    assert (frames / "notes.txt").read_text() == "mine"  # only cnncalc's own stills are replaced

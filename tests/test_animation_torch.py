@@ -235,3 +235,28 @@ def test_the_readme_s_animation_is_what_the_command_makes(cnncalc: Run, tmp_path
     assert "](docs/conv-7x7-f3-s2.svg)" in readme
     svg = animate(cnncalc, tmp_path, "conv", "--w", "7", "--f", "3", "--s", "2")
     assert (ROOT / "docs" / "conv-7x7-f3-s2.svg").read_text() == svg.read_text()
+
+
+def test_an_lp_line_scales_the_whole_sum_of_a_window_ceil_mode_cuts_short(cnncalc: Run, tmp_path: Path) -> None:
+    """torch computes LP pooling as (F·avg(x^p))^(1/p): a cut window's sum is scaled as a whole, and the line says
+    so with brackets; its value is the line's arithmetic."""
+    svg = animate(cnncalc, tmp_path, "pool", "--input", "1x5x5", "--f", "2", "--s", "2", "--ceil", "--type", "lp",
+                  "--norm", "3")  # fmt: skip
+    lines = [t.text or "" for t, _, _ in timed(parse(svg)) if (t.text or "").startswith("out0[0, 2]")]
+    assert lines, "the cut window's line"
+    found = re.fullmatch(r"out0\[0, 2\] = \(\(([^)]*)\) · (\d+)/(\d+)\)\^\(1/3\) = ([\d.]+) \(torch scales.*", lines[0])
+    assert found, lines[0]
+    powers = [number(term.split("^")[0]) for term in found[1].split(" + ")]
+    assert len(powers) == 2
+    scaled = sum(v**3 for v in powers) * int(found[2]) / int(found[3])
+    assert round(scaled ** (1 / 3), 2) == float(found[4])
+
+
+def test_two_filters_numbered_within_the_step_bound_or_drawn_without_numbers(cnncalc: Run, tmp_path: Path) -> None:
+    """With numbers a convolution goes filter by filter: 2 filters at 169 positions would be 338 steps, past the
+    256 an animation shows, so the picture is drawn without numbers and says why."""
+    root = parse(animate(cnncalc, tmp_path, "conv", "--input", "3x7x7", "--k", "2", "--f", "7", "--p", "6"))
+    assert int(root.get("data-steps", 0)) == 169
+    assert any("filter by filter they would take 338 steps, past the 256" in (t.text or "") for t in root.iter())
+    root = parse(animate(cnncalc, tmp_path, "conv", "--input", "3x7x7", "--k", "2", "--f", "3", "--p", "1"))
+    assert int(root.get("data-steps", 0)) == 2 * 49  # within the bound: numbered, filter by filter

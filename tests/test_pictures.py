@@ -55,7 +55,7 @@ def test_one_frame_per_window_position() -> None:
         ),
         (
             ("pool", "--w", "8", "--adaptive", "2", "--show"),
-            "--show got given, expected conv, pool (not adaptive) or lstm: drop --show",
+            "--show got adaptive pooling, expected conv, a pool with a window (--f) or lstm: drop --show",
         ),
     ],
 )

@@ -88,15 +88,19 @@ class PoolCommand(Command[PoolRequest, Pooled, "Confirmation"]):
     def pictures(self, result: Pooled, show: str) -> list[str]:
         from ..views.pictures import window_pictures
 
-        if isinstance(result, AdaptiveGeometry):
-            return super().pictures(result, show)
+        if isinstance(result, AdaptiveGeometry):  # its windows differ in size: no one window to slide
+            raise InvalidParameter(
+                "show", "adaptive pooling", "conv, a pool with a window (--f) or lstm", "drop --show"
+            )
         return window_pictures(result.axes, show)
 
     def animation(self, result: Pooled, verify: bool) -> Scene:
         from ..animating import pool_animation
 
         if isinstance(result, AdaptiveGeometry):
-            return super().animation(result, verify)
+            raise InvalidParameter(
+                "animate", "adaptive pooling", "conv, a pool with a window (--f) or lstm", "drop --animate"
+            )
         return pool_animation(result, verify)
 
 

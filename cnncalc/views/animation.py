@@ -56,7 +56,13 @@ def check_window(axes: tuple[AxisGeometry, ...], transposed: bool = False) -> No
     for axis in axes:
         side = canvas_size(axis) if transposed else reach(axis)
         if side > MAX_SIDE:
-            what = "before cropping" if transposed else "padded"
+            what = (
+                "before cropping"
+                if transposed
+                else "padded"
+                if side == axis.padded_size
+                else "with ceil_mode's last window"
+            )
             raise InvalidParameter(
                 "animate",
                 f"{axis.label} = {side} {what}",
@@ -75,8 +81,11 @@ def check_window(axes: tuple[AxisGeometry, ...], transposed: bool = False) -> No
         )
 
 
-def numbers_reason(axes: tuple[AxisGeometry, ...], channels: int, filters: int, verify: bool) -> str:
-    """Why an animation has no numbers ("" when it has them)."""
+def numbers_reason(
+    axes: tuple[AxisGeometry, ...], channels: int, filters: int, verify: bool, filter_by_filter: bool = False
+) -> str:
+    """Why an animation has no numbers ("" when it has them). With ``filter_by_filter`` (a forward convolution)
+    the numbers take a step per filter at each window position, and those steps count toward ``MAX_STEPS``."""
     if not verify:
         return "no numbers: they are torch's, and --no-verify builds no torch layer"
     if max(a.size for a in axes) > NUMBERS_SIDE or channels > NUMBERS_CHANNELS or filters > NUMBERS_FILTERS:
@@ -84,6 +93,10 @@ def numbers_reason(axes: tuple[AxisGeometry, ...], channels: int, filters: int, 
             f"no numbers: they are written for inputs up to {NUMBERS_SIDE} a side, {NUMBERS_CHANNELS} channels "
             f"and {NUMBERS_FILTERS} filters"
         )
+    rows, cols = plane(axes)
+    steps = rows.output * cols.output * filters
+    if filter_by_filter and steps > MAX_STEPS:  # (check_window has held the steps of one filter to the bound)
+        return f"no numbers: filter by filter they would take {steps:,} steps, past the {MAX_STEPS} an animation shows"
     return ""
 
 
@@ -570,7 +583,7 @@ def _pool_line(
         return f"{head}max({', '.join(values)}) = {value}{rule}"
     if kind == "avg":
         taps = len(window_cells(rows, cols, term.row, term.col))
-        counted = f"{term.divisor} cells"
+        counted = f"{term.divisor} cell{'s' if term.divisor != 1 else ''}"
         if term.padding:
             counted += ", padding counted" if term.divisor > len(values) else ", padding not counted"
         if taps > term.padding + len(values):
@@ -579,9 +592,11 @@ def _pool_line(
     p = shown(2.0 if norm is None else norm)
     area = rows.kernel * cols.kernel
     powers = " + ".join(f"{v}^{p}" for v in values)
-    scale = f" · {area}/{term.divisor}" if term.divisor < area else ""
-    note = " (torch scales a window ceil_mode cuts short to the full kernel)" if scale else ""
-    return f"{head}({powers}{scale})^(1/{p}) = {value}{note}"
+    if term.divisor < area:  # the whole sum is scaled: bracketed when it has several terms
+        summed = f"({powers})" if len(values) > 1 else powers
+        note = " (torch scales a window ceil_mode cuts short to the full kernel)"
+        return f"{head}({summed} · {area}/{term.divisor})^(1/{p}) = {value}{note}"
+    return f"{head}({powers})^(1/{p}) = {value}"
 
 
 def _transposed_scene(geometry: ConvGeometry, numbers: WindowNumbers | None, reason: str, head: str) -> Scene:
