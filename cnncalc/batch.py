@@ -127,8 +127,8 @@ def in_parallel(lines: Iterable[str | bytes], out: TextIO, jobs: int, chunk: int
     if first is None:
         return 0
     if len(first[1]) < chunk:
-        data, worst = _answer_chunk(*first)
-        out.write(data.decode())
+        text, worst = _answer_text(*first)
+        out.write(text)
         return worst
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
@@ -170,10 +170,16 @@ def _chunks(lines: Iterable[str | bytes], size: int) -> Iterator[tuple[int, list
         yield first, batch
 
 
-def _answer_chunk(first: int, raws: list[str | bytes]) -> tuple[bytes, int]:
+def _answer_text(first: int, raws: list[str | bytes]) -> tuple[str, int]:
     answers = [answer_raw(number, raw, False) for number, raw in enumerate(raws, start=first)]
-    # As UTF-8 bytes: encoded once here, where a str would be encoded to cross, decoded and encoded again.
-    return "".join(text for text, _ in answers).encode(), max(code for _, code in answers)
+    return "".join(text for text, _ in answers), max(code for _, code in answers)
+
+
+def _answer_chunk(first: int, raws: list[str | bytes]) -> tuple[bytes, int]:
+    """A worker's answer to a chunk, as UTF-8 bytes: encoded once here, where a str would be encoded to cross
+    between processes, then decoded and encoded again to be written."""
+    text, worst = _answer_text(first, raws)
+    return text.encode(), worst
 
 
 def _write(result: Future[tuple[bytes, int]], out: TextIO) -> int:

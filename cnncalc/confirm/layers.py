@@ -70,12 +70,15 @@ def confirm_conv(geometry: ConvGeometry, device: str | None = None) -> Confirmat
         elements += geometry.spec.in_channels * prod(a.padded_size for a in geometry.axes)
     device = device or device_for(geometry.macs, elements)
     torch = import_torch()
-    layer = meta_layer(name, args, tuple(kwargs.items()), weights=True)
+    conv = meta_layer(name, args, tuple(kwargs.items()), weights=True)
+    layer = conv
     if padded is not None:
-        layer = torch.nn.Sequential(meta_layer(padded[0], (padded[1],), (), weights=False), layer)
+        layer = torch.nn.Sequential(meta_layer(padded[0], (padded[1],), (), weights=False), conv)
     out = run_on(device, torch, layer, geometry.input_shape)
     shape = tuple(out.shape[1:])
-    params = parameter_count(layer)
+    # The Sequential's parameters are the convolution's (ZeroPad has none): counted on the cached layer, not on a
+    # wrapper made afresh each call, which would only fill parameter_count's cache.
+    params = parameter_count(conv)
     if shape != geometry.output_shape:
         raise TorchDisagreement("output_shape", list(geometry.output_shape), list(shape))
     if params != geometry.params:
